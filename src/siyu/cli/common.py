@@ -1,0 +1,79 @@
+"""What every command shares: settings, the store, errors printed in the user's language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.orm import Session
+
+from siyu.config import Settings, get_settings
+from siyu.db.engine import unit_of_work
+from siyu.kit.errors import SiyuError
+from siyu.store import Store, open_store
+from siyu.workspaces import service as workspaces
+
+console = Console()
+err_console = Console(stderr=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def settings() -> Settings:
+    """Return the settings for this invocation."""
+    return get_settings()
+
+
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Print siyu's own errors in the user's language and exit with status 2."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except SiyuError as exc:
+            err_console.print(f"[bold red]✗[/] {exc.message(settings().locale)}", highlight=False)
+            raise typer.Exit(code=2) from None
+
+    return wrapper
+
+
+@contextmanager
+def store() -> Iterator[Store]:
+    """Open the checked store for one command."""
+    opened = open_store(settings())
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@contextmanager
+def workspace_session(opened: Store) -> Iterator[tuple[Session, int]]:
+    """Open a unit of work on the configured workspace; commits when the block succeeds."""
+    with unit_of_work(opened.sessions) as session:
+        workspace = workspaces.require(session, settings().workspace)
+        yield session, workspace.id
+
+
+def progress_bar() -> Progress:
+    """A Rich progress bar for long work."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def zh(settings_: Settings) -> bool:
+    """True when the user reads Chinese."""
+    return settings_.locale == "zh-CN"

@@ -1,0 +1,102 @@
+"""Entry point of the `siyu` command line."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from siyu import __version__
+from siyu.cli import imports
+from siyu.cli.common import console, handle_errors, settings, store, workspace_session
+from siyu.customers import repository as customers
+from siyu.customers.service import explain_customer
+from siyu.db.engine import make_engine, unit_of_work
+from siyu.db.migrate import upgrade
+from siyu.kit.errors import NotFoundError
+from siyu.kit.i18n import translate
+from siyu.store import load_cipher, open_store
+from siyu.workspaces import repository as workspace_repo
+from siyu.workspaces import service as workspaces
+
+app = typer.Typer(
+    help="siyu 私域: know, grow and serve a brand's private-domain customers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(imports.app, name="import")
+workspace_app = typer.Typer(help="Workspaces (brands) in this deployment.", no_args_is_help=True)
+app.add_typer(workspace_app, name="workspace")
+customer_app = typer.Typer(help="Look at one customer.", no_args_is_help=True)
+app.add_typer(customer_app, name="customer")
+
+
+def t(en: str, zh: str) -> str:
+    """Pick the label in the user's language."""
+    return zh if settings().locale == "zh-CN" else en
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    console.print(__version__)
+
+
+@app.command()
+@handle_errors
+def init() -> None:
+    """Create or upgrade the store at SIYU_DATABASE_URL and the default workspace."""
+    config = settings()
+    load_cipher(config, create=True)
+    engine = make_engine(config.resolved_database_url())
+    try:
+        head = upgrade(engine)
+    finally:
+        engine.dispose()
+    opened = open_store(config)
+    try:
+        with unit_of_work(opened.sessions) as session:
+            workspaces.ensure(session, config.workspace)
+    finally:
+        opened.close()
+    url = opened.engine.url.render_as_string(hide_password=True)
+    console.print(f"[green]✓[/] {translate('store.ready', config.locale, url=url, head=head)}")
+
+
+@workspace_app.command("create")
+@handle_errors
+def workspace_create(
+    slug: str, name: Annotated[str, typer.Option(help="Display name.")] = ""
+) -> None:
+    """Create a workspace."""
+    with store() as opened, unit_of_work(opened.sessions) as session:
+        created = workspaces.ensure(session, slug, name=name or None)
+        console.print(f"[green]✓[/] {created.slug} (#{created.id})")
+
+
+@workspace_app.command("list")
+@handle_errors
+def workspace_list() -> None:
+    """List workspaces."""
+    with store() as opened, unit_of_work(opened.sessions) as session:
+        table = Table("id", "slug", t("name", "名称"))
+        for ws in workspace_repo.list_all(session):
+            table.add_row(str(ws.id), ws.slug, ws.name)
+        console.print(table)
+
+
+@customer_app.command("show")
+@handle_errors
+def customer_show(customer_id: int) -> None:
+    """Show a customer's identities (masked) and why records were merged into it."""
+    with store() as opened, workspace_session(opened) as (session, workspace_id):
+        customer = customers.get_customer(session, workspace_id, customer_id)
+        if customer is None:
+            raise NotFoundError(what=t("customer", "客户"), ident=customer_id)
+        table = Table(t("kind", "类型"), t("platform", "平台"), t("value", "值（已脱敏）"))
+        for identity in customers.list_identities(session, workspace_id, customer_id):
+            table.add_row(identity.kind, identity.platform, identity.masked)
+        console.print(table)
+        for line in explain_customer(session, workspace_id, customer_id):
+            console.print("• " + line[settings().locale], highlight=False)

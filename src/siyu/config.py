@@ -1,0 +1,45 @@
+"""One Settings object for the whole application (env prefix SIYU_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_HOME = Path(".siyu")
+
+
+class Settings(BaseSettings):
+    """Configuration read from the environment and an optional `.env` file."""
+
+    model_config = SettingsConfigDict(env_prefix="SIYU_", env_file=".env", extra="ignore")
+
+    home: Path = Field(default=DEFAULT_HOME, description="Folder for the embedded store and keys.")
+    database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite in home.")
+    environment: Literal["development", "test", "production"] = "development"
+    locale: Literal["zh-CN", "en"] = "zh-CN"
+    workspace: str = Field(default="demo", description="Workspace (brand) slug the CLI acts on.")
+    pii_key: SecretStr | None = Field(
+        default=None, description="Base64 32-byte master key for personal data; else key_file."
+    )
+    key_file: Path | None = Field(default=None, description="Key file; default <home>/pii.key.")
+    import_chunk_lines: int = Field(default=50_000, ge=1_000)
+
+    def resolved_database_url(self) -> str:
+        """Return the database URL, defaulting to a SQLite file under `home`."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'siyu.db').as_posix()}"
+
+    def resolved_key_file(self) -> Path:
+        """Return the path of the personal-data key file."""
+        return self.key_file or self.home / "pii.key"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings (cached; tests build their own)."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Shared machinery for file imports: reading tables and reporting rejected rows."""

@@ -1,0 +1,51 @@
+"""Domain errors: one base class carrying an HTTP status and a bilingual message key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from siyu.kit.i18n import translate
+
+
+class SiyuError(Exception):
+    """Base of every error siyu raises on purpose; carries a message key for both languages."""
+
+    status_code = 400
+    key = "error.generic"
+
+    def __init__(self, key: str | None = None, /, **params: Any) -> None:
+        self.key = key or self.key
+        self.params = params
+        super().__init__(self.message("en"))
+
+    def message(self, locale: str = "en") -> str:
+        """Return the message in the given locale."""
+        return translate(self.key, locale, **self.params)
+
+
+class NotFoundError(SiyuError):
+    """A record that does not exist (in this workspace)."""
+
+    status_code = 404
+    key = "error.not_found"
+
+
+class ValidationError(SiyuError):
+    """Input that fails validation."""
+
+    status_code = 422
+    key = "error.invalid"
+
+
+class StoreNotReadyError(SiyuError):
+    """The store is missing or its schema is behind the code."""
+
+    status_code = 503
+    key = "store.missing"
+
+
+class ImportFileError(SiyuError):
+    """A file that cannot be read at all; nothing was written."""
+
+    status_code = 422
+    key = "import.unreadable"

@@ -1,0 +1,51 @@
+"""Opening the store: engine, sessions and the personal-data cipher from Settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from siyu.config import Settings
+from siyu.db.engine import make_engine, make_session_factory
+from siyu.db.migrate import ensure_current
+from siyu.kit.crypto import PiiCipher, decode_key, ensure_key_file
+from siyu.kit.errors import SiyuError
+
+
+@dataclass
+class Store:
+    """What a command needs to work on the system of record."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    cipher: PiiCipher
+
+    def close(self) -> None:
+        """Release the engine's connections."""
+        self.engine.dispose()
+
+
+def load_cipher(settings: Settings, *, create: bool = False) -> PiiCipher:
+    """Return the cipher from SIYU_PII_KEY or the key file (created only when `create`)."""
+    if settings.pii_key is not None:
+        return PiiCipher(decode_key(settings.pii_key.get_secret_value()))
+    path = settings.resolved_key_file()
+    if not path.exists() and not create:
+        raise SiyuError("key.missing", path=str(path))
+    return PiiCipher(decode_key(ensure_key_file(path)))
+
+
+def open_store(settings: Settings, *, check: bool = True, create_key: bool = False) -> Store:
+    """Open the store; with `check`, refuse a store that is missing or behind the code."""
+    engine = make_engine(settings.resolved_database_url())
+    try:
+        if check:
+            ensure_current(engine)
+        cipher = load_cipher(settings, create=create_key)
+    except BaseException:
+        engine.dispose()
+        raise
+    return Store(settings, engine, make_session_factory(engine), cipher)
