@@ -8,10 +8,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from siyu.catalog.service import import_products
 from siyu.cli.common import console, handle_errors, progress_bar, settings, store, workspace_session
-from siyu.imports.rejects import Reject
+from siyu.imports.rejects import Reject, write_rejects
+from siyu.imports.results import TableImportResult
 from siyu.kit.i18n import translate
 from siyu.orders.service import import_orders
+from siyu.pool.service import import_contacts, import_costs
 
 app = typer.Typer(help="Import files exported from shops and tools.", no_args_is_help=True)
 
@@ -68,3 +71,50 @@ def orders(
                 unchanged=result.counts.unchanged,
             )
         )
+
+
+def _report(result: TableImportResult) -> None:
+    if result.rejects:
+        result.rejects_path = _rejects_dir() / f"{Path(result.file).stem}.rejects.csv"
+        write_rejects(result.rejects_path, result.rejects)
+    show_rejects(result.rejects, result.rejects_path)
+    console.print(
+        translate(
+            "import.table_summary",
+            settings().locale,
+            file=result.file,
+            accepted=result.accepted,
+            rejected=len(result.rejects),
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+        )
+    )
+
+
+@app.command("products")
+@handle_errors
+def products(file: Annotated[Path, typer.Argument(help="CSV or XLSX catalogue.")]) -> None:
+    """Import the product catalogue: SKU, name, role, price and unit cost."""
+    with store() as opened, workspace_session(opened) as (session, workspace_id):
+        _report(import_products(session, workspace_id=workspace_id, path=file))
+
+
+@app.command("contacts")
+@handle_errors
+def contacts(file: Annotated[Path, typer.Argument(help="CSV or XLSX of pool contacts.")]) -> None:
+    """Import private-pool contacts: who joined which carrier, through which channel, and left."""
+    with store() as opened, workspace_session(opened) as (session, workspace_id):
+        _report(
+            import_contacts(session, workspace_id=workspace_id, cipher=opened.cipher, path=file)
+        )
+
+
+@app.command("costs")
+@handle_errors
+def costs(
+    file: Annotated[Path, typer.Argument(help="CSV or XLSX of daily channel spend.")],
+) -> None:
+    """Import the daily spend of each diversion channel (for CAC)."""
+    with store() as opened, workspace_session(opened) as (session, workspace_id):
+        _report(import_costs(session, workspace_id=workspace_id, path=file))

@@ -197,11 +197,10 @@ class IdentityResolver:
         ids = [cid for cid, _ in candidates]
         for start in range(0, len(ids), repository.LOOKUP_CHUNK):
             chunk = ids[start : start + repository.LOOKUP_CHUNK]
-            known.update(
-                self.session.execute(
-                    select(Customer.id, Customer.first_seen_at).where(Customer.id.in_(chunk))
-                ).tuples()
+            rows = self.session.execute(
+                select(Customer.id, Customer.first_seen_at).where(Customer.id.in_(chunk))
             )
+            known.update({row[0]: row[1] for row in rows})
         updates = [
             (cid, seen) for cid, seen in candidates if (k := known.get(cid)) is None or seen < k
         ]

@@ -41,6 +41,11 @@ class CellError(ValueError):
         super().__init__(f"{en} | {zh}")
 
 
+def clean_header(header: str) -> str:
+    """Strip BOMs, quotes, spaces and tabs that exports leave around header names."""
+    return header.replace("\ufeff", "").strip().strip("\"'`=").strip()
+
+
 def clean(raw: str) -> str:
     """Strip the ways exports protect or blank a value: ="…", leading ' or `, tabs, NULL, -."""
     text = raw.strip()

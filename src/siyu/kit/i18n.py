@@ -47,6 +47,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "{file}：接受 {accepted} 行，拒绝 {rejected} 行；"
         "新建订单 {created} 个，更新 {updated} 个，未变 {unchanged} 个。",
     },
+    "import.table_summary": {
+        "en": "{file}: {accepted} rows accepted, {rejected} rejected; "
+        "{created} created, {updated} updated, {unchanged} unchanged.",
+        "zh-CN": "{file}：接受 {accepted} 行，拒绝 {rejected} 行；"
+        "新建 {created}，更新 {updated}，未变 {unchanged}。",
+    },
     "key.missing": {
         "en": "No personal-data key: set SIYU_PII_KEY or run `siyu init` to create {path}.",
         "zh-CN": "缺少个人数据密钥：请设置 SIYU_PII_KEY，或运行 `siyu init` 生成 {path}。",

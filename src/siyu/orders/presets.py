@@ -14,6 +14,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from siyu.imports.cells import clean_header
 from siyu.kit.errors import SiyuError
 from siyu.models.enums import OrderStatus, Platform
 
@@ -110,11 +111,6 @@ def _parse_offset(text: str) -> tzinfo:
         return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
     except ValueError as exc:
         raise ValueError(f"timezone must look like +08:00, got {text!r}") from exc
-
-
-def clean_header(header: str) -> str:
-    """Strip BOMs, quotes, spaces and tabs that exports leave around header names."""
-    return header.replace("\ufeff", "").strip().strip("\"'`=").strip()
 
 
 def builtin_names() -> list[str]:

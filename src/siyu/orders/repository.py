@@ -42,13 +42,12 @@ def product_ids(session: Session, workspace_id: int, skus: Sequence[str]) -> dic
     """Map existing SKUs to product ids."""
     found: dict[str, int] = {}
     for chunk in _chunks(skus):
-        found.update(
-            session.execute(
-                select(Product.sku, Product.id).where(
-                    Product.workspace_id == workspace_id, Product.sku.in_(chunk)
-                )
-            ).tuples()
+        rows = session.execute(
+            select(Product.sku, Product.id).where(
+                Product.workspace_id == workspace_id, Product.sku.in_(chunk)
+            )
         )
+        found.update({row[0]: row[1] for row in rows})
     return found
 
 
