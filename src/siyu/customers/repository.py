@@ -6,9 +6,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from siyu.db import bulk
 from siyu.models import ConsentRecord, Contact, Customer, CustomerMerge, Identity, Order
 
 LOOKUP_CHUNK = 500
@@ -33,18 +34,12 @@ def find_identities(
 
 def create_customers(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Insert customers and return their ids in the order given."""
-    if not rows:
-        return []
-    result = session.execute(
-        insert(Customer).returning(Customer.id, sort_by_parameter_order=True), list(rows)
-    )
-    return [row[0] for row in result]
+    return bulk.insert_returning_ids(session, Customer, rows)
 
 
 def create_identities(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert identity rows."""
-    if rows:
-        session.execute(insert(Identity), list(rows))
+    bulk.insert_rows(session, Identity, rows)
 
 
 def reassign_customer(session: Session, workspace_id: int, *, loser: int, winner: int) -> None:
@@ -78,13 +73,16 @@ def record_merge(session: Session, row: dict[str, Any]) -> None:
 
 def lower_first_seen(session: Session, updates: Sequence[tuple[int, datetime]]) -> None:
     """Move customers' first_seen_at earlier where a newer record shows an earlier time."""
-    for customer_id, seen in updates:
-        session.execute(
-            update(Customer)
-            .where(Customer.id == customer_id)
-            .where((Customer.first_seen_at.is_(None)) | (Customer.first_seen_at > seen))
-            .values(first_seen_at=seen)
-        )
+    if not updates:
+        return
+    table = bulk.table_of(Customer)
+    statement = (
+        table.update()
+        .where(table.c.id == bindparam("cid"))
+        .where(table.c.first_seen_at.is_(None) | (table.c.first_seen_at > bindparam("seen")))
+        .values(first_seen_at=bindparam("seen"))
+    )
+    session.connection().execute(statement, [{"cid": c, "seen": s} for c, s in updates])
 
 
 def get_customer(session: Session, workspace_id: int, customer_id: int) -> Customer | None:

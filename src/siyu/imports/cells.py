@@ -11,24 +11,10 @@ from datetime import UTC, datetime, tzinfo
 
 from siyu.kit.money import yuan_to_fen
 
-EMPTY_WORDS = frozenset(
-    {
-        "",
-        "null",
-        "none",
-        "nan",
-        "-",
-        "--",
-        "—",
-        "——",
-        "/",
-        "无",
-        "暂无",
-        "无退款申请",
-        "n/a",
-        "#n/a",
-    }
-)
+_EMPTY_BASE = ("", "null", "none", "nan", "-", "--", "—", "——", "/", "无", "暂无", "无退款申请",
+               "n/a", "#n/a")  # fmt: skip
+# Spelled out in each case so the hot path needs no lower().
+EMPTY_WORDS = frozenset(w for base in _EMPTY_BASE for w in (base, base.upper(), base.title()))
 _NOTE = re.compile(r"[（(][^)）]*[)）]")
 _AMOUNT_NOISE = str.maketrans("", "", "¥￥,，元 \u00a0")
 _DAMAGED_ID = re.compile(r"\d+(\.\d+)?[eE][+-]?\d+|\d+\.\d*")
@@ -49,11 +35,12 @@ def clean_header(header: str) -> str:
 def clean(raw: str) -> str:
     """Strip the ways exports protect or blank a value: ="…", leading ' or `, tabs, NULL, -."""
     text = raw.strip()
-    if text.startswith('="') and text.endswith('"'):
+    first = text[:1]
+    if first == "=" and text.startswith('="') and text.endswith('"'):
         text = text[2:-1].strip()
-    elif text[:1] in ("'", "`"):
+    elif first == "'" or first == "`":
         text = text[1:].strip()
-    return "" if text.lower() in EMPTY_WORDS else text
+    return "" if text in EMPTY_WORDS else text
 
 
 def parse_fen(text: str) -> int:

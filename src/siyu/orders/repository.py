@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from siyu.db import bulk
 from siyu.models import Order, OrderLine, Product, Refund, Shop
 
 CHUNK = 500
@@ -53,12 +54,7 @@ def product_ids(session: Session, workspace_id: int, skus: Sequence[str]) -> dic
 
 def create_products(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Insert products; return their ids in order."""
-    if not rows:
-        return []
-    result = session.execute(
-        insert(Product).returning(Product.id, sort_by_parameter_order=True), list(rows)
-    )
-    return [r[0] for r in result]
+    return bulk.insert_returning_ids(session, Product, rows)
 
 
 def update_products(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -89,22 +85,6 @@ def existing_orders(
         )
         found.update({r[0]: (r[1], r[2], r[3]) for r in rows})
     return found
-
-
-def insert_returning_ids(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert rows of `model` and return their ids in the order given."""
-    if not rows:
-        return []
-    result = session.execute(
-        insert(model).returning(model.id, sort_by_parameter_order=True), list(rows)
-    )
-    return [r[0] for r in result]
-
-
-def insert_rows(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert rows of `model` (executemany; no ids needed)."""
-    if rows:
-        session.execute(insert(model), list(rows))
 
 
 def update_orders(session: Session, rows: Sequence[dict[str, Any]]) -> None:

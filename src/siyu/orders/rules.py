@@ -298,8 +298,12 @@ class OrderBuilder:
         draft.goods_fen = sum(line.amount_fen or 0 for line in draft.lines)
         paid = draft.order_amount_fen if by_column else None
         draft.paid_fen = paid if paid is not None else draft.goods_fen
+        if self.preset.grain == "order" and draft.lines[0].refund_full:
+            # One row per order: its after-sale status speaks for the whole order, shipping too.
+            draft.lines[0].refund_fen, draft.order_refund_fen = 0, draft.paid_fen
         line_refunds = sum(line.refund_fen for line in draft.lines)
-        draft.refunded_fen = line_refunds or (draft.order_refund_fen or 0)
+        # An order-level refund is the order's total (it may add shipping to line refunds).
+        draft.refunded_fen = max(line_refunds, draft.order_refund_fen or 0)
         if draft.refunded_fen > draft.paid_fen or draft.refunded_fen < 0:
             column = "line_refund" if line_refunds else "order_refund"
             return self.header_of.get(column, column), _reason(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from siyu.customers.service import IdentityResolver, ResolveRequest
+from siyu.db import bulk
 from siyu.imports.readers import read_table
 from siyu.imports.rejects import Reject, write_rejects
 from siyu.kit.clock import utcnow
@@ -48,6 +50,7 @@ class ImportResult:
     rejects: list[Reject] = field(default_factory=list)
     rejects_path: Path | None = None
     batch_id: int | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def ensure_shop(session: Session, workspace_id: int, *, code: str, platform: Platform) -> Shop:
@@ -191,7 +194,7 @@ class OrderWriter:
         }
 
     def _insert_new(self, new: list[tuple[OrderDraft, int | None, str]]) -> None:
-        ids = repository.insert_returning_ids(
+        ids = bulk.insert_returning_ids(
             self.session, Order, [self._order_row(d, c, f) for d, c, f in new]
         )
         lines = [
@@ -199,7 +202,7 @@ class OrderWriter:
             for oid, (d, _, _) in zip(ids, new, strict=True)
             for i in range(len(d.lines))
         ]
-        repository.insert_rows(self.session, OrderLine, lines)
+        bulk.insert_rows(self.session, OrderLine, lines)
         self._insert_refunds([(oid, d) for oid, (d, _, _) in zip(ids, new, strict=True)])
 
     def _update_changed(self, changed: list[tuple[int, OrderDraft, int | None, str]]) -> None:
@@ -225,7 +228,7 @@ class OrderWriter:
                     del row["workspace_id"], row["order_id"], row["line_key"]
                     updates.append({"lid": line_id, **row})
         repository.update_lines(self.session, updates)
-        repository.insert_rows(self.session, OrderLine, inserts)
+        bulk.insert_rows(self.session, OrderLine, inserts)
         repository.delete_lines(self.session, [i for i in stored.values() if i not in kept])
         repository.delete_refunds(self.session, order_ids)
         self._insert_refunds([(oid, d) for oid, d, _, _ in changed])
@@ -252,17 +255,18 @@ class OrderWriter:
                         "is_full": line.refund_fen >= (line.amount_fen or 0),
                     }
                 )
-            if not line_refunds:
+            rest = draft.refunded_fen - sum(line.refund_fen for line in line_refunds)
+            if rest > 0:
                 rows.append(
                     base
                     | {
                         "order_line_id": None,
                         "refund_key": "order",
-                        "amount_fen": draft.refunded_fen,
+                        "amount_fen": rest,
                         "is_full": draft.refunded_fen >= draft.paid_fen,
                     }
                 )
-        repository.insert_rows(self.session, Refund, rows)
+        bulk.insert_rows(self.session, Refund, rows)
 
 
 def product_key(sku: str, name: str) -> str:
@@ -306,11 +310,13 @@ def import_orders(
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import an order export: validate every row, write the good orders, report the rest."""
+    started = time.perf_counter()
     table = read_table(path)
     preset = choose_preset(path, table.headers, preset_name)
     builder = OrderBuilder(preset, table.headers, path.name)
     rows = builder.add_rows(table.rows)
     drafts, rejects = builder.finish()
+    parsed = time.perf_counter()
     shop = ensure_shop(
         session, workspace_id, code=shop_code or preset.platform.value, platform=preset.platform
     )
@@ -330,6 +336,7 @@ def import_orders(
     result = ImportResult(
         path.name, preset.name, rows, rows - len(rejects), counts, rejects, batch_id=batch.id
     )
+    result.seconds = {"read_validate": parsed - started, "write": time.perf_counter() - parsed}
     if rejects and rejects_dir is not None:
         result.rejects_path = rejects_dir / f"{path.stem}.{batch.id}.rejects.csv"
         write_rejects(result.rejects_path, rejects)

@@ -1,0 +1,79 @@
+"""Fast bulk writes shared by repositories: Core executemany, ids without per-row RETURNING."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, func, select
+from sqlalchemy.orm import Session
+
+
+def table_of(model: Any) -> Table:
+    """Return the Core table of an ORM class."""
+    return cast(Table, model.__table__)
+
+
+def _defaults(table: Table, given: Sequence[str]) -> dict[str, Any]:
+    """Python-side column defaults for the columns a batch leaves out (evaluated once)."""
+    values: dict[str, Any] = {}
+    for column in table.columns:
+        default = column.default
+        if column.name in given or default is None or not hasattr(default, "arg"):
+            continue
+        values[column.name] = default.arg(None) if callable(default.arg) else default.arg
+    return values
+
+
+def _executemany(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """One driver-level executemany of the compiled INSERT, with only the needed conversions.
+
+    SQLAlchemy's own executemany builds every row's parameters in Python (about 10 µs a
+    row); here the statement is compiled once and only typed columns are converted.
+    """
+    extra = _defaults(table, list(rows[0]))
+    names = [*rows[0], *extra]
+    dialect = connection.dialect
+    compiled = table.insert().compile(dialect=dialect, column_keys=names)
+    processors = [table.c[name].type.bind_processor(dialect) for name in names]
+    order = [names.index(key) for key in (compiled.positiontup or names)]
+    params: list[Any] = []
+    for row in rows:
+        values = [*row.values(), *extra.values()]
+        for i, proc in enumerate(processors):
+            if proc is not None:
+                values[i] = proc(values[i])
+        params.append(
+            tuple(values[i] for i in order)
+            if compiled.positional
+            else dict(zip(names, values, strict=True))
+        )
+    connection.exec_driver_sql(compiled.string, params)
+
+
+def insert_rows(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows (all with the same keys) in one executemany; no ids returned."""
+    if rows:
+        _executemany(session.connection(), table_of(model), rows)
+
+
+def insert_returning_ids(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert rows and return their ids in the order given.
+
+    PostgreSQL uses batched INSERT … RETURNING. SQLite would fall back to one statement
+    per row for ordered RETURNING, so there we executemany and read the ids back: SQLite
+    gives each new row max(rowid) + 1, and our transaction holds the only write lock from
+    its first write to its commit, so the ids are the consecutive range ending at max(id).
+    """
+    if not rows:
+        return []
+    table = table_of(model)
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        result = connection.execute(
+            table.insert().returning(table.c.id, sort_by_parameter_order=True), list(rows)
+        )
+        return [r[0] for r in result]
+    _executemany(connection, table, rows)
+    last = connection.execute(select(func.max(table.c.id))).scalar_one()
+    return list(range(last - len(rows) + 1, last + 1))
