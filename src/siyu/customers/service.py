@@ -129,10 +129,10 @@ class IdentityResolver:
         ]
 
     def _existing_owners(self, requests: Sequence[ResolveRequest]) -> dict[IdentifierKey, int]:
-        by_index: dict[str, list[IdentifierKey]] = {}
+        by_index: dict[str, set[IdentifierKey]] = {}
         for req in requests:
             for key in req.identifiers:
-                by_index.setdefault(self.blind_index(key), []).append(key)
+                by_index.setdefault(self.blind_index(key), set()).add(key)
         owners: dict[IdentifierKey, int] = {}
         for kind, platform, index, customer_id in repository.find_identities(
             self.session, self.workspace_id, by_index

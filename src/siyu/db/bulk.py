@@ -32,21 +32,23 @@ def _executemany(connection: Connection, table: Table, rows: Sequence[dict[str, 
     row); here the statement is compiled once and only typed columns are converted.
     """
     extra = _defaults(table, list(rows[0]))
-    names = [*rows[0], *extra]
+    given = list(rows[0])
     dialect = connection.dialect
-    compiled = table.insert().compile(dialect=dialect, column_keys=names)
-    processors = [table.c[name].type.bind_processor(dialect) for name in names]
-    order = [names.index(key) for key in (compiled.positiontup or names)]
+    compiled = table.insert().compile(dialect=dialect, column_keys=[*given, *extra])
+    names = list(compiled.positiontup or [*given, *extra])
+    converters = [
+        (i, proc)
+        for i, name in enumerate(names)
+        if (proc := table.c[name].type.bind_processor(dialect)) is not None
+    ]
+    fixed = {name: extra[name] for name in names if name in extra}
     params: list[Any] = []
     for row in rows:
-        values = [*row.values(), *extra.values()]
-        for i, proc in enumerate(processors):
-            if proc is not None:
-                values[i] = proc(values[i])
+        values = [row[name] if name not in fixed else fixed[name] for name in names]
+        for i, proc in converters:
+            values[i] = proc(values[i])
         params.append(
-            tuple(values[i] for i in order)
-            if compiled.positional
-            else dict(zip(names, values, strict=True))
+            tuple(values) if compiled.positional else dict(zip(names, values, strict=True))
         )
     connection.exec_driver_sql(compiled.string, params)
 

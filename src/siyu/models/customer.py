@@ -25,7 +25,8 @@ class Identity(IdMixin, WorkspaceMixin, CreatedMixin, Base):
 
     __tablename__ = "identity"
     __table_args__ = (
-        UniqueConstraint("workspace_id", "kind", "platform", "blind_index"),
+        # blind_index leads after workspace_id: look-ups are "which of these hashes exist".
+        UniqueConstraint("workspace_id", "blind_index", "kind", "platform"),
         Index("ix_identity_customer", "customer_id"),
     )
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 36f91f757d79
+Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 08:04:08.385360
+Create Date: 2026-11-24 08:16:33.193241
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "36f91f757d79"
+revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -434,10 +434,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_identity")),
         sa.UniqueConstraint(
             "workspace_id",
+            "blind_index",
             "kind",
             "platform",
-            "blind_index",
-            name=op.f("uq_identity_workspace_id_kind_platform_blind_index"),
+            name=op.f("uq_identity_workspace_id_blind_index_kind_platform"),
         ),
     )
     with op.batch_alter_table("identity", schema=None) as batch_op:
