@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from siyu import __version__
-from siyu.cli import imports
+from siyu.cli import demo, imports
 from siyu.cli.common import console, handle_errors, settings, store, workspace_session
 from siyu.customers import repository as customers
 from siyu.customers.service import explain_customer
@@ -26,6 +26,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(imports.app, name="import")
+app.add_typer(demo.app, name="demo")
 workspace_app = typer.Typer(help="Workspaces (brands) in this deployment.", no_args_is_help=True)
 app.add_typer(workspace_app, name="workspace")
 customer_app = typer.Typer(help="Look at one customer.", no_args_is_help=True)

@@ -124,3 +124,13 @@ def count_customers(session: Session, workspace_id: int) -> int:
         )
         or 0
     )
+
+
+def merge_map(session: Session, workspace_id: int) -> dict[int, int]:
+    """Map every merged-away customer id to the customer it lives on in now."""
+    rows = session.execute(
+        select(CustomerMerge.loser_id, CustomerMerge.winner_id).where(
+            CustomerMerge.workspace_id == workspace_id
+        )
+    )
+    return {loser: winner for loser, winner in rows}

@@ -88,10 +88,12 @@ class OrderWriter:
         self.batch_id = batch_id
         self.resolver = IdentityResolver(session, workspace_id, cipher, source=source)
         self._products: dict[str, int] = {}
+        self.last_customers: list[int | None] = []
 
     def write(self, drafts: Sequence[OrderDraft], progress: Progress | None = None) -> WriteCounts:
         """Write all drafts in chunks inside the caller's transaction."""
         counts = WriteCounts()
+        self.last_customers = []
         for start in range(0, len(drafts), WRITE_CHUNK):
             self._write_chunk(drafts[start : start + WRITE_CHUNK], counts)
             if progress is not None:
@@ -102,6 +104,7 @@ class OrderWriter:
         customers = self.resolver.resolve(
             [ResolveRequest(d.identifiers, d.ordered_at, f"order {d.order_id}") for d in drafts]
         )
+        self.last_customers.extend(customers)
         self._ensure_products(drafts)
         existing = repository.existing_orders(
             self.session, self.workspace_id, self.shop.id, [d.order_id for d in drafts]

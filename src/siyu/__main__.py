@@ -1,0 +1,5 @@
+"""`python -m siyu` runs the command line."""
+
+from siyu.cli.main import app
+
+app()

@@ -1,0 +1,48 @@
+"""`siyu demo …`: load the simulated demo brand."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from siyu.cli.common import console, handle_errors, progress_bar, settings, store, workspace_session
+from siyu.demo.loader import DemoLoader
+from siyu.demo.simulator import simulate_brand
+from siyu.demo.truth import save_truth
+from siyu.kit.money import format_yuan
+
+app = typer.Typer(help="The simulated demo brand.", no_args_is_help=True)
+
+
+@app.command("load")
+@handle_errors
+def load(
+    orders: Annotated[int, typer.Option(min=1_000, max=10_000_000, help="Orders to simulate.")] = 60_000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same brand).")] = 7,
+) -> None:
+    """Simulate a brand and load it into the current workspace."""
+    started = time.perf_counter()
+    brand = simulate_brand(orders=orders, seed=seed)
+    simulated = time.perf_counter() - started
+    with store() as opened, workspace_session(opened) as (session, workspace_id):
+        with progress_bar() as bar:
+            task = bar.add_task("demo", total=None)
+            summary = DemoLoader(session, workspace_id, opened.cipher, brand).load(
+                lambda what, done, total: bar.update(
+                    task, description=what, completed=done, total=total
+                )
+            )
+        url = opened.engine.url.render_as_string(hide_password=True)
+    truth = save_truth(settings().home / f"demo-truth-{seed}.npz", brand, summary.customer_ids)
+    table = Table("", "", title="siyu demo brand")
+    for name, count in summary.counts.items():
+        table.add_row(name, f"{count:,}")
+    table.add_row("GMV", format_yuan(int(brand.orders.paid_fen.sum())))
+    table.add_row("store", url)
+    table.add_row("workspace", settings().workspace)
+    table.add_row("ground truth", str(truth))
+    table.add_row("seconds", f"simulate {simulated:.1f}, total {time.perf_counter() - started:.1f}")
+    console.print(table)

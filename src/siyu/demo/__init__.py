@@ -1,0 +1,1 @@
+"""A seeded demo brand with known ground truth (BG/NBD purchasing, Gamma-Gamma spend)."""
