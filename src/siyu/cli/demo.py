@@ -20,7 +20,9 @@ app = typer.Typer(help="The simulated demo brand.", no_args_is_help=True)
 @app.command("load")
 @handle_errors
 def load(
-    orders: Annotated[int, typer.Option(min=1_000, max=10_000_000, help="Orders to simulate.")] = 60_000,
+    orders: Annotated[
+        int, typer.Option(min=1_000, max=10_000_000, help="Orders to simulate.")
+    ] = 60_000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same brand).")] = 7,
 ) -> None:
     """Simulate a brand and load it into the current workspace."""
