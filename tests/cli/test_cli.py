@@ -74,3 +74,13 @@ def test_unreadable_file_is_one_clear_message(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Cannot read empty.csv" in result.stderr and "Nothing was imported" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_demo_loads_once_and_says_what_and_where(tmp_path: Path) -> None:
+    assert siyu(tmp_path, "init").returncode == 0
+    loaded = siyu(tmp_path, "demo", "load", "--orders", "2000", "--seed", "3")
+    assert loaded.returncode == 0, loaded.stderr
+    assert "orders" in loaded.stdout and "sqlite:///" in loaded.stdout
+    assert (tmp_path / ".siyu" / "demo-truth-3.npz").exists()
+    again = siyu(tmp_path, "demo", "load", "--orders", "2000")
+    assert again.returncode == 0 and "already holds orders" in again.stdout

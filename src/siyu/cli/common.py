@@ -74,6 +74,6 @@ def progress_bar() -> Progress:
     )
 
 
-def zh(settings_: Settings) -> bool:
-    """True when the user reads Chinese."""
-    return settings_.locale == "zh-CN"
+def t(en: str, zh: str) -> str:
+    """Pick the label in the user's language."""
+    return zh if settings().locale == "zh-CN" else en

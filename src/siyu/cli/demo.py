@@ -8,11 +8,22 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from siyu.cli.common import console, handle_errors, progress_bar, settings, store, workspace_session
+from siyu.cli.common import (
+    console,
+    handle_errors,
+    progress_bar,
+    settings,
+    store,
+    t,
+    workspace_session,
+)
 from siyu.demo.loader import DemoLoader
 from siyu.demo.simulator import simulate_brand
 from siyu.demo.truth import save_truth
+from siyu.kit.i18n import translate
 from siyu.kit.money import format_yuan
+from siyu.models import Order
+from siyu.orders.repository import count_rows
 
 app = typer.Typer(help="The simulated demo brand.", no_args_is_help=True)
 
@@ -30,6 +41,10 @@ def load(
     brand = simulate_brand(orders=orders, seed=seed)
     simulated = time.perf_counter() - started
     with store() as opened, workspace_session(opened) as (session, workspace_id):
+        if count_rows(session, workspace_id, Order):
+            console.print(translate("demo.already_loaded", settings().locale,
+                                    workspace=settings().workspace))  # fmt: skip
+            return
         with progress_bar() as bar:
             task = bar.add_task("demo", total=None)
             summary = DemoLoader(session, workspace_id, opened.cipher, brand).load(
@@ -39,7 +54,9 @@ def load(
             )
         url = opened.engine.url.render_as_string(hide_password=True)
     truth = save_truth(settings().home / f"demo-truth-{seed}.npz", brand, summary.customer_ids)
-    table = Table("", "", title="siyu demo brand")
+    table = Table(
+        t("what", "内容"), t("loaded", "已载入"), title=t("siyu demo brand", "siyu 演示品牌")
+    )
     for name, count in summary.counts.items():
         table.add_row(name, f"{count:,}")
     table.add_row("GMV", format_yuan(int(brand.orders.paid_fen.sum())))

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from siyu import __version__
 from siyu.cli import demo, imports
-from siyu.cli.common import console, handle_errors, settings, store, workspace_session
+from siyu.cli.common import console, handle_errors, settings, store, t, workspace_session
 from siyu.customers import repository as customers
 from siyu.customers.service import explain_customer
 from siyu.db.engine import make_engine, unit_of_work
@@ -31,11 +31,6 @@ workspace_app = typer.Typer(help="Workspaces (brands) in this deployment.", no_a
 app.add_typer(workspace_app, name="workspace")
 customer_app = typer.Typer(help="Look at one customer.", no_args_is_help=True)
 app.add_typer(customer_app, name="customer")
-
-
-def t(en: str, zh: str) -> str:
-    """Pick the label in the user's language."""
-    return zh if settings().locale == "zh-CN" else en
 
 
 @app.command()

@@ -1169,15 +1169,19 @@ def _refunds(
 # --------------------------------------------------------------------------------------------
 
 
+_DIGIT_QUADS = np.array([list(f"{i:04d}".encode()) for i in range(10_000)], dtype=np.uint8)
+
+
 def _digit_matrix(values: IntArray, width: int) -> ByteMatrix:
     """ASCII digits of non-negative integers, zero-padded to ``width``, one row each."""
-    out = np.empty((values.size, width), dtype=np.uint8)
+    quads = -(-width // 4)
+    out = np.empty((values.size, 4 * quads), dtype=np.uint8)
     rest = values.astype(np.int64, copy=True)
-    for column in range(width - 1, -1, -1):
-        rest, digit = np.divmod(rest, 10)
-        out[:, column] = digit
-    out += 48
-    return out
+    # four digits per 64-bit division: the division, not the copying, is what costs
+    for quad in range(quads - 1, -1, -1):
+        rest, chunk = np.divmod(rest, 10_000)
+        out[:, 4 * quad : 4 * quad + 4] = _DIGIT_QUADS[chunk]
+    return out[:, 4 * quads - width :]
 
 
 def _text_matrix(text: str, rows: int) -> ByteMatrix:
@@ -1317,16 +1321,18 @@ def _second_account_rows(
     """Rows where a chosen customer uses a second buyer id (from some later order on)."""
     public = np.flatnonzero(shop < N_PUBLIC)
     pair = customer[public] * N_PUBLIC + shop[public]
-    keys, counts = np.unique(pair, return_counts=True)
-    repeat_pairs = keys[counts >= 2]
+    counts = np.bincount(pair, minlength=n_buyers * N_PUBLIC)
+    repeat_pairs = np.flatnonzero(counts >= 2)
     # one candidate platform per customer, so each chosen customer has one switch
-    _, first_of_customer = np.unique(repeat_pairs // N_PUBLIC, return_index=True)
-    candidates = repeat_pairs[first_of_customer]
+    owner_of_pair = repeat_pairs // N_PUBLIC
+    first_of_owner = np.concatenate([[True], owner_of_pair[1:] != owner_of_pair[:-1]])
+    candidates = repeat_pairs[first_of_owner]
     wanted = min(candidates.size, round(share * n_buyers))
-    chosen = rng.choice(candidates, size=wanted, replace=False) if wanted else candidates[:0]
-    rows = public[np.isin(pair, chosen)]
+    chosen = np.zeros(counts.size, dtype=bool)
+    chosen[rng.choice(candidates, size=wanted, replace=False)] = True
+    rows: IntArray = public[chosen[pair]].astype(np.int64)
     if rows.size == 0:
-        return rows.astype(np.int64)
+        return rows
     owner = customer[rows]
     starts = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1]]))
     sizes = np.diff(np.concatenate([starts, [rows.size]]))
@@ -1390,19 +1396,28 @@ def _consents(
     email_out = rng.random(email.size) < 0.04
     opt_out = CONSENT_SOURCES.index("opt_out_reply")
     unsubscribe = CONSENT_SOURCES.index("unsubscribe_link")
-    parts: list[tuple[IntArray, int, bool, IntArray | int, FloatArray]] = [
-        (wecom, 0, True, 0, joined[wecom]),
+    sms_out_at = _later(start[sms_out], rng, window)
+    email_out_at = _later(joined[email[email_out]], rng, window)
+    # parts in an order that is chronological within each customer, except the two kinds of
+    # opt-out, which are merged by time first; a stable sort by customer then keeps it
+    opt_outs = _merge_by_customer_and_time(
+        [
+            (member[sms_out], 1, opt_out, sms_out_at),
+            (email[email_out], 2, unsubscribe, email_out_at),
+        ]
+    )
+    parts: list[tuple[IntArray, IntArray | int, bool, IntArray | int, FloatArray]] = [
         (member, 1, True, sms_source, sms_at),
+        (wecom, 0, True, 0, joined[wecom]),
         (email, 2, True, 0, joined[email]),
-        (member[sms_out], 1, False, opt_out, _later(start[sms_out], rng, window)),
-        (email[email_out], 2, False, unsubscribe, _later(joined[email[email_out]], rng, window)),
+        (opt_outs[0], opt_outs[1], False, opt_outs[2], opt_outs[3]),
     ]
     customer = np.concatenate([part[0] for part in parts])
     at = np.concatenate([part[4] for part in parts])
-    consent_channel = np.concatenate([np.full(part[0].size, part[1]) for part in parts])
+    consent_channel = np.concatenate([np.broadcast_to(part[1], part[0].shape) for part in parts])
     granted = np.concatenate([np.full(part[0].size, part[2]) for part in parts])
     source = np.concatenate([np.broadcast_to(part[3], part[0].shape) for part in parts])
-    order = np.lexsort((at, customer))
+    order = np.argsort(customer, kind="stable")
     return ConsentTable(
         customer=customer[order].astype(np.int64),
         channel=_vocabulary(CONSENT_CHANNELS, consent_channel[order].astype(np.int64)),
@@ -1410,6 +1425,17 @@ def _consents(
         source=_vocabulary(CONSENT_SOURCES, source[order].astype(np.int64)),
         recorded_at=window.instants(at[order]),
     )
+
+
+def _merge_by_customer_and_time(
+    parts: list[tuple[IntArray, int, int, FloatArray]],
+) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
+    customer = np.concatenate([part[0] for part in parts])
+    at = np.concatenate([part[3] for part in parts])
+    channel = np.concatenate([np.full(part[0].size, part[1], dtype=np.int64) for part in parts])
+    source = np.concatenate([np.full(part[0].size, part[2], dtype=np.int64) for part in parts])
+    order = np.lexsort((at, customer))
+    return customer[order], channel[order], source[order], at[order]
 
 
 def _later(after: FloatArray, rng: np.random.Generator, window: _Window) -> FloatArray:

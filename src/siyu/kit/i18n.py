@@ -53,6 +53,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "{file}：接受 {accepted} 行，拒绝 {rejected} 行；"
         "新建 {created}，更新 {updated}，未变 {unchanged}。",
     },
+    "demo.already_loaded": {
+        "en": "Workspace '{workspace}' already holds orders: the demo brand was not loaded again.",
+        "zh-CN": "工作区“{workspace}”已有订单，未重复载入演示品牌。",
+    },
     "key.missing": {
         "en": "No personal-data key: set SIYU_PII_KEY or run `siyu init` to create {path}.",
         "zh-CN": "缺少个人数据密钥：请设置 SIYU_PII_KEY，或运行 `siyu init` 生成 {path}。",
