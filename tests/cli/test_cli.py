@@ -33,7 +33,7 @@ def test_commands_refuse_a_missing_store_in_both_languages(tmp_path: Path) -> No
     assert "siyu init" in english.stderr and "No siyu store" in english.stderr
     chinese = siyu(tmp_path, "customer", "show", "1", locale="zh-CN")
     assert chinese.returncode == 2 and "请先运行" in chinese.stderr
-    assert not (tmp_path / ".siyu" / "siyu.db").exists()
+    assert not (tmp_path / "siyu.db").exists()
 
 
 def _init_and_import(home: Path, url: str = "") -> None:
@@ -81,6 +81,6 @@ def test_demo_loads_once_and_says_what_and_where(tmp_path: Path) -> None:
     loaded = siyu(tmp_path, "demo", "load", "--orders", "2000", "--seed", "3")
     assert loaded.returncode == 0, loaded.stderr
     assert "orders" in loaded.stdout and "sqlite:///" in loaded.stdout
-    assert (tmp_path / ".siyu" / "demo-truth-3.npz").exists()
+    assert (tmp_path / "demo-truth-3.npz").exists()
     again = siyu(tmp_path, "demo", "load", "--orders", "2000")
     assert again.returncode == 0 and "already holds orders" in again.stdout
