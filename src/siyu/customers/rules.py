@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from siyu.models.enums import IdentityKind
 
@@ -13,9 +13,12 @@ _INTL = re.compile(r"\+?\d{6,15}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
-@dataclass(frozen=True, slots=True)
-class IdentifierKey:
-    """A normalised identifier: kind, platform (for buyer ids only) and value."""
+class IdentifierKey(NamedTuple):
+    """A normalised identifier: kind, platform (for buyer ids only) and value.
+
+    A NamedTuple, not a dataclass: it is a dict key millions of times per import, and tuple
+    hashing runs in C.
+    """
 
     kind: str
     platform: str

@@ -60,9 +60,9 @@ class IdMixin:
 class WorkspaceMixin:
     """Every record belongs to exactly one workspace; queries never cross workspaces."""
 
-    workspace_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("workspace.id", ondelete="CASCADE"), index=True
-    )
+    # No index of its own: lookups go through composite indexes that lead with workspace_id,
+    # and a low-cardinality index would only slow bulk inserts.
+    workspace_id: Mapped[int] = mapped_column(BigId, ForeignKey("workspace.id", ondelete="CASCADE"))
 
 
 class CreatedMixin:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, func, select
@@ -41,12 +42,14 @@ def _executemany(connection: Connection, table: Table, rows: Sequence[dict[str, 
         for i, name in enumerate(names)
         if (proc := table.c[name].type.bind_processor(dialect)) is not None
     ]
-    fixed = {name: extra[name] for name in names if name in extra}
+    pick = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
     params: list[Any] = []
     for row in rows:
-        values = [row[name] if name not in fixed else fixed[name] for name in names]
-        for i, proc in converters:
-            values[i] = proc(values[i])
+        values = pick(row | extra if extra else row)
+        if converters:
+            values = list(values)
+            for i, proc in converters:
+                values[i] = proc(values[i])
         params.append(
             tuple(values) if compiled.positional else dict(zip(names, values, strict=True))
         )

@@ -17,6 +17,7 @@ from siyu.customers.service import IdentityResolver, ResolveRequest
 from siyu.db import bulk
 from siyu.demo.simulator import DemoBrand
 from siyu.kit.crypto import PiiCipher
+from siyu.kit.gcpause import gc_paused
 from siyu.models import ChannelCost, ConsentRecord, Contact, Product
 from siyu.models.enums import IdentityKind, OrderStatus, Platform
 from siyu.orders.rules import BUYER_NAMESPACE, LineDraft, OrderDraft
@@ -55,6 +56,7 @@ class DemoLoader:
         self.customer_ids = np.zeros(len(brand.customers.phone), dtype=np.int64)
         self.summary = LoadSummary()
 
+    @gc_paused()
     def load(self, progress: Progress | None = None) -> LoadSummary:
         """Load catalogue, channels, orders, contacts, costs and consents."""
         self._products()

@@ -330,7 +330,7 @@ CONSENT_CHANNELS: tuple[str, ...] = ("wecom", "sms", "email")
 CONSENT_SOURCES: tuple[str, ...] = ("join", "import", "opt_out_reply", "unsubscribe_link")
 
 HOME_SHOP_LOYALTY = 0.75  # public repeat orders in the shop of the first order
-PRIVATE_ORDER_SHARE = 0.55  # of a pool member's repeat orders while the contact lasts
+PRIVATE_ORDER_SHARE = 0.6  # of a pool member's repeat orders while the contact lasts
 MINI_PROGRAM_SHARE = 0.7  # of private orders
 PROMOTION_SHARE = 0.12  # of acquisitions in the 6.18 / Double 11 bursts
 GROUP_SHARE = 0.25  # of WeCom contacts also in a customer group
@@ -660,6 +660,14 @@ class _Window:
         """The China calendar day of each instant."""
         seconds = np.rint(day * DAY_S).astype(np.int64) + self.start_s + CHINA_OFFSET_S
         return (seconds // DAY_S).astype("datetime64[D]")
+
+    def china_yymmdd(self, day: FloatArray) -> IntArray:
+        """The China date of each instant as the integer yymmdd."""
+        calendar = [self.start + timedelta(days=i) for i in range(self.days + 1)]
+        table = np.array([d.year % 100 * 10_000 + d.month * 100 + d.day for d in calendar])
+        # day 0 starts at midnight China time, so whole days are China dates
+        index = np.rint(day * DAY_S).astype(np.int64) // DAY_S
+        return cast(IntArray, table[np.clip(index, 0, self.days)].astype(np.int64))
 
     def festival_days(self) -> FloatArray:
         """Days (since start) of every 6.18 and Double 11 inside the window."""
@@ -1087,6 +1095,17 @@ def _product_tables() -> FloatArray:
     return cast(FloatArray, (cdf + np.arange(cdf.shape[0])[:, None]).ravel())
 
 
+def _spend_bin(value: FloatArray) -> IntArray:
+    """The spend bin whose price kernel is centred on ``value``.
+
+    The kernel is log-normal in price, so it is centred sigma²/2 lower in log terms to make
+    the expected price of the chosen product equal to the intended value, not above it.
+    """
+    low, high = SPEND_RANGE
+    position = (np.log(value) - PRICE_FIT_SIGMA**2 / 2 - low) / (high - low) * (SPEND_BINS - 1)
+    return np.clip(np.rint(position), 0, SPEND_BINS - 1).astype(np.int64)
+
+
 def _draw_lines(target: FloatArray, is_first: BoolArray, rng: np.random.Generator) -> _Lines:
     n = target.size
     n_lines = 1 + np.where(
@@ -1097,11 +1116,7 @@ def _draw_lines(target: FloatArray, is_first: BoolArray, rng: np.random.Generato
     first_line = np.cumsum(n_lines) - n_lines
     order = np.repeat(np.arange(n, dtype=np.int64), n_lines)
     per_line = target[order] / n_lines[order]
-    low, high = SPEND_RANGE
-    spend_bin = np.clip(
-        np.rint((np.log(per_line) - low) / (high - low) * (SPEND_BINS - 1)), 0, SPEND_BINS - 1
-    ).astype(np.int64)
-    row = spend_bin + SPEND_BINS * (~is_first[order]).astype(np.int64)
+    row = _spend_bin(per_line) + SPEND_BINS * (~is_first[order]).astype(np.int64)
     flat = np.searchsorted(_product_tables(), row + rng.random(order.size), side="right")
     product = (flat - row * len(PRODUCTS)).astype(np.int64)
     price = np.array([pr.price_fen for pr in PRODUCTS], dtype=np.int64)[product]
@@ -1169,33 +1184,52 @@ def _refunds(
 # --------------------------------------------------------------------------------------------
 
 
-_DIGIT_QUADS = np.array([list(f"{i:04d}".encode()) for i in range(10_000)], dtype=np.uint8)
+_DIGIT_QUADS = np.array(
+    [np.frombuffer(f"{i:04d}".encode(), dtype=np.uint32)[0] for i in range(10_000)],
+    dtype=np.uint32,
+)
 
 
 def _digit_matrix(values: IntArray, width: int) -> ByteMatrix:
     """ASCII digits of non-negative integers, zero-padded to ``width``, one row each."""
     quads = -(-width // 4)
-    out = np.empty((values.size, 4 * quads), dtype=np.uint8)
+    out = np.empty((values.size, quads), dtype=np.uint32)
     rest = values.astype(np.int64, copy=True)
-    # four digits per 64-bit division: the division, not the copying, is what costs
+    # four digits (one uint32 of ASCII) per 64-bit division: the division is what costs
     for quad in range(quads - 1, -1, -1):
         rest, chunk = np.divmod(rest, 10_000)
-        out[:, 4 * quad : 4 * quad + 4] = _DIGIT_QUADS[chunk]
-    return out[:, 4 * quads - width :]
+        out[:, quad] = _DIGIT_QUADS[chunk]
+    return out.view(np.uint8)[:, 4 * quads - width :]
 
 
-def _text_matrix(text: str, rows: int) -> ByteMatrix:
-    encoded = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-    return np.broadcast_to(encoded, (rows, encoded.size))
+def _ascii(text: str) -> ByteMatrix:
+    return np.frombuffer(text.encode("ascii"), dtype=np.uint8)
 
 
-def _strings(*parts: ByteMatrix) -> StrArray:
-    """Join ASCII byte matrices column-wise into one string per row."""
-    matrix = np.ascontiguousarray(np.hstack(parts))
-    rows, width = matrix.shape
-    if rows == 0 or width == 0:
-        return _empty_strings(rows)
-    return _as_strings(matrix.view(f"S{width}").ravel())
+class _AsciiColumn:
+    """A string column assembled as a NUL-padded byte matrix, converted once at the end.
+
+    NumPy drops trailing NULs of ``S`` strings, so rows of different lengths (and empty
+    rows) share one matrix, and the costly per-element string conversion happens once.
+    """
+
+    def __init__(self, rows: int, width: int) -> None:
+        self.matrix = np.zeros((rows, width), dtype=np.uint8)
+
+    def put(self, rows: IntArray, *parts: ByteMatrix) -> None:
+        """Write the concatenated parts into ``rows``, left-aligned."""
+        column = 0
+        for part in parts:
+            width = part.shape[-1]
+            self.matrix[rows, column : column + width] = part
+            column += width
+
+    def strings(self) -> StrArray:
+        """The column as a StringDType array ('' for untouched rows)."""
+        rows, width = self.matrix.shape
+        if rows == 0 or width == 0:
+            return _empty_strings(rows)
+        return _as_strings(self.matrix.view(f"S{width}").ravel())
 
 
 def _as_strings(array: NDArray[Any]) -> StrArray:
@@ -1208,10 +1242,8 @@ def _empty_strings(n: int) -> StrArray:
 
 def _vocabulary(words: tuple[str, ...], index: IntArray) -> StrArray:
     """Words by index; -1 gives ''."""
-    out = _empty_strings(index.size)
-    for position, word in enumerate(words):
-        out[index == position] = word
-    return out
+    table = np.array([w.encode() for w in (*words, "")])
+    return _as_strings(table[np.where(index < 0, len(words), index)])
 
 
 def _join(*parts: StrArray | str) -> StrArray:
@@ -1234,10 +1266,16 @@ def _affine_permutation(index: IntArray, modulus: int, rng: np.random.Generator)
     return (index * multiplier + offset) % modulus
 
 
+def _every(n: int) -> IntArray:
+    return np.arange(n, dtype=np.int64)
+
+
 def _phones(n: int, rng: np.random.Generator) -> StrArray:
     """Unique fake mobile numbers in the 198/199 ranges."""
-    number = _affine_permutation(np.arange(n, dtype=np.int64), 200_000_000, rng)
-    return _strings(_digit_matrix(19_800_000_000 + number, 11))
+    number = _affine_permutation(_every(n), 200_000_000, rng)
+    column = _AsciiColumn(n, 11)
+    column.put(_every(n), _digit_matrix(19_800_000_000 + number, 11))
+    return column.strings()
 
 
 def _random_tokens(n: int, length: int, rng: np.random.Generator) -> ByteMatrix:
@@ -1257,46 +1295,39 @@ def _names(n: int, rng: np.random.Generator) -> StrArray:
 
 
 def _emails(n: int, share: float, rng: np.random.Generator) -> StrArray:
-    email = _empty_strings(n)
     who = np.flatnonzero(rng.random(n) < share)
-    local = _strings(_digit_matrix(100_000_000 + _affine_permutation(who, 900_000_000, rng), 9))
-    domains = _as_strings(np.array([f"@{d}" for d in EMAIL_DOMAINS]))
-    email[who] = _join(local, domains[_pick([0.45, 0.2, 0.12, 0.13, 0.1], who.size, rng)])
-    return email
+    local = _digit_matrix(100_000_000 + _affine_permutation(who, 900_000_000, rng), 9)
+    domain = _pick([0.45, 0.2, 0.12, 0.13, 0.1], who.size, rng)
+    column = _AsciiColumn(n, 9 + 1 + max(len(d) for d in EMAIL_DOMAINS))
+    for index, name in enumerate(EMAIL_DOMAINS):
+        rows = domain == index
+        column.put(who[rows], local[rows], _ascii(f"@{name}"))
+    return column.strings()
 
 
 def _prefixed_ids(
     prefix: str, who: IntArray, length: int, rng: np.random.Generator, n: int
 ) -> StrArray:
-    out = _empty_strings(n)
-    out[who] = _strings(_text_matrix(prefix, who.size), _random_tokens(who.size, length, rng))
-    return out
+    column = _AsciiColumn(n, len(prefix) + length)
+    column.put(who, _ascii(prefix), _random_tokens(who.size, length, rng))
+    return column.strings()
 
 
-def _china_yymmdd(instant_s: IntArray) -> IntArray:
-    china_day = ((instant_s + CHINA_OFFSET_S) // DAY_S).astype("datetime64[D]")
-    month = china_day.astype("datetime64[M]")
-    months = month.astype(np.int64)
-    day_of_month = (china_day - month.astype("datetime64[D]")).astype(np.int64) + 1
-    return cast(
-        IntArray, (months // 12 + 70) % 100 * 10_000 + (months % 12 + 1) * 100 + day_of_month
-    )
-
-
-def _order_numbers(shop: IntArray, ordered_s: IntArray, rng: np.random.Generator) -> StrArray:
+def _order_numbers(
+    shop: IntArray, day: FloatArray, window: _Window, rng: np.random.Generator
+) -> StrArray:
     """Unique, platform-like order numbers: lead digits, China date (yymmdd), unique tail."""
     n = shop.size
-    tail = _affine_permutation(np.arange(n, dtype=np.int64), 10**10, rng)
-    yymmdd = _china_yymmdd(ordered_s)
-    out = _empty_strings(n)
+    tail = _affine_permutation(_every(n), 10**10, rng)
+    yymmdd = window.china_yymmdd(day)
+    column = _AsciiColumn(n, max(len(lead) + digits for lead, digits in ORDER_NO_FORMATS) + 16)
     for index, (lead, random_digits) in enumerate(ORDER_NO_FORMATS):
         rows = np.flatnonzero(shop == index)
         noise = rng.integers(0, 10**random_digits, rows.size)
         # noise, date and tail as one integer: at most 2 + 6 + 10 = 18 digits
         number = (noise * 10**6 + yymmdd[rows]) * 10**10 + tail[rows]
-        digits = _digit_matrix(number, random_digits + 16)
-        out[rows] = _strings(_text_matrix(lead, rows.size), digits)
-    return out
+        column.put(rows, _ascii(lead), _digit_matrix(number, random_digits + 16))
+    return column.strings()
 
 
 def _buyer_ids(
@@ -1306,13 +1337,13 @@ def _buyer_ids(
     account = customer.copy()
     second = _second_account_rows(customer, shop, n_buyers, share, rng)
     account[second] = n_buyers + np.arange(second.size)
-    out = _empty_strings(customer.size)
+    column = _AsciiColumn(customer.size, max(len(p) + w for p, w in BUYER_ID_FORMATS))
     for index, (prefix, width) in enumerate(BUYER_ID_FORMATS):
         rows = np.flatnonzero(shop == index)
         base = 10 ** (width - 1)
         number = base + _affine_permutation(account[rows], 9 * base, rng)
-        out[rows] = _strings(_text_matrix(prefix, rows.size), _digit_matrix(number, width))
-    return out
+        column.put(rows, _ascii(prefix), _digit_matrix(number, width))
+    return column.strings()
 
 
 def _second_account_rows(
@@ -1592,7 +1623,7 @@ def _build_sales(
     )
     ordered_at = window.instants(rows.day)
     orders = OrderTable(
-        order_no=_order_numbers(shop, ordered_at.astype(np.int64), rng["order_no"]),
+        order_no=_order_numbers(shop, rows.day, window, rng["order_no"]),
         customer=customer,
         shop=shop,
         ordered_at=ordered_at,

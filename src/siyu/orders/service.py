@@ -19,6 +19,7 @@ from siyu.imports.rejects import Reject, write_rejects
 from siyu.kit.clock import utcnow
 from siyu.kit.crypto import PiiCipher
 from siyu.kit.errors import ImportFileError, SiyuError
+from siyu.kit.gcpause import gc_paused
 from siyu.models import ImportBatch, Order, OrderLine, Refund, Shop
 from siyu.models.enums import Platform, domain_of
 from siyu.orders import repository
@@ -301,6 +302,7 @@ def choose_preset(path: Path, headers: list[str], preset_name: str | None) -> Pr
     return preset
 
 
+@gc_paused()
 def import_orders(
     session: Session,
     *,

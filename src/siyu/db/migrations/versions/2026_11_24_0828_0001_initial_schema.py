@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 08:16:33.193241
+Create Date: 2026-11-24 08:28:56.975899
 """
 
 from collections.abc import Sequence
@@ -56,9 +56,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_channel")),
         sa.UniqueConstraint("workspace_id", "code", name=op.f("uq_channel_workspace_id_code")),
     )
-    with op.batch_alter_table("channel", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_channel_workspace_id"), ["workspace_id"], unique=False)
-
     op.create_table(
         "customer",
         sa.Column("name_enc", sa.LargeBinary(), nullable=True),
@@ -81,11 +78,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_customer")),
     )
-    with op.batch_alter_table("customer", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_customer_workspace_id"), ["workspace_id"], unique=False
-        )
-
     op.create_table(
         "import_batch",
         sa.Column("kind", sa.String(length=16), nullable=False),
@@ -116,11 +108,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_import_batch")),
     )
-    with op.batch_alter_table("import_batch", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_import_batch_workspace_id"), ["workspace_id"], unique=False
-        )
-
     op.create_table(
         "product",
         sa.Column("sku", sa.String(length=128), nullable=False),
@@ -148,9 +135,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_product")),
         sa.UniqueConstraint("workspace_id", "sku", name=op.f("uq_product_workspace_id_sku")),
     )
-    with op.batch_alter_table("product", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_product_workspace_id"), ["workspace_id"], unique=False)
-
     op.create_table(
         "shop",
         sa.Column("code", sa.String(length=64), nullable=False),
@@ -176,9 +160,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_shop")),
         sa.UniqueConstraint("workspace_id", "code", name=op.f("uq_shop_workspace_id_code")),
     )
-    with op.batch_alter_table("shop", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_shop_workspace_id"), ["workspace_id"], unique=False)
-
     op.create_table(
         "staff_account",
         sa.Column("code", sa.String(length=64), nullable=False),
@@ -207,11 +188,6 @@ def upgrade() -> None:
             "workspace_id", "code", name=op.f("uq_staff_account_workspace_id_code")
         ),
     )
-    with op.batch_alter_table("staff_account", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_staff_account_workspace_id"), ["workspace_id"], unique=False
-        )
-
     op.create_table(
         "channel_cost",
         sa.Column(
@@ -244,11 +220,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_channel_cost")),
         sa.UniqueConstraint("channel_id", "day", name=op.f("uq_channel_cost_channel_id_day")),
     )
-    with op.batch_alter_table("channel_cost", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_channel_cost_workspace_id"), ["workspace_id"], unique=False
-        )
-
     op.create_table(
         "consent_record",
         sa.Column(
@@ -286,9 +257,6 @@ def upgrade() -> None:
     with op.batch_alter_table("consent_record", schema=None) as batch_op:
         batch_op.create_index(
             "ix_consent_customer", ["customer_id", "channel", "recorded_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_consent_record_workspace_id"), ["workspace_id"], unique=False
         )
 
     op.create_table(
@@ -354,7 +322,6 @@ def upgrade() -> None:
     with op.batch_alter_table("contact", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_contact_channel_id"), ["channel_id"], unique=False)
         batch_op.create_index("ix_contact_customer", ["customer_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_contact_workspace_id"), ["workspace_id"], unique=False)
 
     op.create_table(
         "customer_merge",
@@ -393,9 +360,6 @@ def upgrade() -> None:
     with op.batch_alter_table("customer_merge", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_customer_merge_winner_id"), ["winner_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_customer_merge_workspace_id"), ["workspace_id"], unique=False
         )
 
     op.create_table(
@@ -442,9 +406,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("identity", schema=None) as batch_op:
         batch_op.create_index("ix_identity_customer", ["customer_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_identity_workspace_id"), ["workspace_id"], unique=False
-        )
 
     op.create_table(
         "orders",
@@ -517,7 +478,6 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_order_workspace_ordered", ["workspace_id", "ordered_at"], unique=False
         )
-        batch_op.create_index(batch_op.f("ix_orders_workspace_id"), ["workspace_id"], unique=False)
 
     op.create_table(
         "order_line",
@@ -561,9 +521,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("order_line", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_order_line_product_id"), ["product_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_order_line_workspace_id"), ["workspace_id"], unique=False
-        )
 
     op.create_table(
         "refund",
@@ -602,77 +559,44 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_refund")),
         sa.UniqueConstraint("order_id", "refund_key", name=op.f("uq_refund_order_id_refund_key")),
     )
-    with op.batch_alter_table("refund", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_refund_workspace_id"), ["workspace_id"], unique=False)
-
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
-    with op.batch_alter_table("refund", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_refund_workspace_id"))
-
     op.drop_table("refund")
     with op.batch_alter_table("order_line", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_order_line_workspace_id"))
         batch_op.drop_index(batch_op.f("ix_order_line_product_id"))
 
     op.drop_table("order_line")
     with op.batch_alter_table("orders", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_orders_workspace_id"))
         batch_op.drop_index("ix_order_workspace_ordered")
         batch_op.drop_index("ix_order_customer_ordered")
 
     op.drop_table("orders")
     with op.batch_alter_table("identity", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_identity_workspace_id"))
         batch_op.drop_index("ix_identity_customer")
 
     op.drop_table("identity")
     with op.batch_alter_table("customer_merge", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_customer_merge_workspace_id"))
         batch_op.drop_index(batch_op.f("ix_customer_merge_winner_id"))
 
     op.drop_table("customer_merge")
     with op.batch_alter_table("contact", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_contact_workspace_id"))
         batch_op.drop_index("ix_contact_customer")
         batch_op.drop_index(batch_op.f("ix_contact_channel_id"))
 
     op.drop_table("contact")
     with op.batch_alter_table("consent_record", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_consent_record_workspace_id"))
         batch_op.drop_index("ix_consent_customer")
 
     op.drop_table("consent_record")
-    with op.batch_alter_table("channel_cost", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_channel_cost_workspace_id"))
-
     op.drop_table("channel_cost")
-    with op.batch_alter_table("staff_account", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_staff_account_workspace_id"))
-
     op.drop_table("staff_account")
-    with op.batch_alter_table("shop", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_shop_workspace_id"))
-
     op.drop_table("shop")
-    with op.batch_alter_table("product", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_product_workspace_id"))
-
     op.drop_table("product")
-    with op.batch_alter_table("import_batch", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_import_batch_workspace_id"))
-
     op.drop_table("import_batch")
-    with op.batch_alter_table("customer", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_customer_workspace_id"))
-
     op.drop_table("customer")
-    with op.batch_alter_table("channel", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_channel_workspace_id"))
-
     op.drop_table("channel")
     op.drop_table("workspace")
     # ### end Alembic commands ###
