@@ -264,8 +264,8 @@ PRODUCTS: tuple[DemoProduct, ...] = (
 )
 ROLES: tuple[str, ...] = ("traffic", "trial", "profit", "brand", "expansion", "marketing")
 # role weights for first orders and for later orders (the trial → main product pattern)
-FIRST_ROLE_WEIGHTS = np.array([0.34, 0.36, 0.12, 0.02, 0.04, 0.12])
-REPEAT_ROLE_WEIGHTS = np.array([0.04, 0.08, 0.46, 0.07, 0.20, 0.15])
+FIRST_ROLE_WEIGHTS = np.array([0.36, 0.40, 0.10, 0.01, 0.03, 0.10])
+REPEAT_ROLE_WEIGHTS = np.array([0.02, 0.04, 0.48, 0.08, 0.22, 0.16])
 
 STAFF: tuple[DemoStaff, ...] = (
     DemoStaff("wecom_xiaoya", "小雅·品牌茶顾问", 300, "wecom"),
@@ -1103,7 +1103,8 @@ def _spend_bin(value: FloatArray) -> IntArray:
     """
     low, high = SPEND_RANGE
     position = (np.log(value) - PRICE_FIT_SIGMA**2 / 2 - low) / (high - low) * (SPEND_BINS - 1)
-    return np.clip(np.rint(position), 0, SPEND_BINS - 1).astype(np.int64)
+    spend_bin: IntArray = np.clip(np.rint(position), 0, SPEND_BINS - 1).astype(np.int64)
+    return spend_bin
 
 
 def _draw_lines(target: FloatArray, is_first: BoolArray, rng: np.random.Generator) -> _Lines:
@@ -1335,8 +1336,8 @@ def _buyer_ids(
 ) -> StrArray:
     """Platform buyer ids; a few customers switch to a second id on one platform."""
     account = customer.copy()
-    second = _second_account_rows(customer, shop, n_buyers, share, rng)
-    account[second] = n_buyers + np.arange(second.size)
+    rows, switcher = _second_account_rows(customer, shop, n_buyers, share, rng)
+    account[rows] = n_buyers + switcher
     column = _AsciiColumn(customer.size, max(len(p) + w for p, w in BUYER_ID_FORMATS))
     for index, (prefix, width) in enumerate(BUYER_ID_FORMATS):
         rows = np.flatnonzero(shop == index)
@@ -1348,8 +1349,11 @@ def _buyer_ids(
 
 def _second_account_rows(
     customer: IntArray, shop: IntArray, n_buyers: int, share: float, rng: np.random.Generator
-) -> IntArray:
-    """Rows where a chosen customer uses a second buyer id (from some later order on)."""
+) -> tuple[IntArray, IntArray]:
+    """Rows where a chosen customer uses a second buyer id (from some later order on).
+
+    Returns the rows and, for each, the number of its customer among those who switch.
+    """
     public = np.flatnonzero(shop < N_PUBLIC)
     pair = customer[public] * N_PUBLIC + shop[public]
     counts = np.bincount(pair, minlength=n_buyers * N_PUBLIC)
@@ -1363,15 +1367,15 @@ def _second_account_rows(
     chosen[rng.choice(candidates, size=wanted, replace=False)] = True
     rows: IntArray = public[chosen[pair]].astype(np.int64)
     if rows.size == 0:
-        return rows
+        return rows, rows
     owner = customer[rows]
     starts = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1]]))
     sizes = np.diff(np.concatenate([starts, [rows.size]]))
     group = np.repeat(np.arange(starts.size), sizes)
     rank = np.arange(rows.size) - starts[group]
     switch = 1 + np.floor(rng.random(starts.size) * (sizes - 1)).astype(np.int64)
-    second: IntArray = rows[rank >= switch[group]].astype(np.int64)
-    return second
+    later = rank >= switch[group]
+    return rows[later], group[later].astype(np.int64)
 
 
 def exported_phones(brand: DemoBrand) -> StrArray:

@@ -45,6 +45,9 @@ def clean(raw: str) -> str:
 
 def parse_fen(text: str) -> int:
     """Parse a yuan amount as written in exports (¥1,234.50元 (含运费)) into integer fen."""
+    whole, dot, frac = text.partition(".")
+    if whole.isdigit() and (not dot or (len(frac) <= 2 and frac.isdigit())):
+        return int(whole) * 100 + int(frac.ljust(2, "0") if dot else 0)  # plain "123.45"
     core = _NOTE.sub("", text).translate(_AMOUNT_NOISE)
     try:
         return yuan_to_fen(core)

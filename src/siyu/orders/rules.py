@@ -15,7 +15,7 @@ from siyu.customers.rules import IdentifierKey, identifier
 from siyu.imports.cells import CellError, check_id, clean, parse_fen, parse_quantity, parse_time
 from siyu.imports.rejects import Reject
 from siyu.models.enums import IdentityKind, OrderStatus, Platform
-from siyu.orders.presets import Preset
+from siyu.orders.presets import ORDER_FIELDS, Preset
 
 # Tmall and Taobao share one buyer account namespace (the Taobao member name).
 BUYER_NAMESPACE = {Platform.TMALL: "taobao"}
@@ -101,15 +101,16 @@ class OrderBuilder:
         self.rows_of: dict[str, list[int]] = {}
         self.rejects: list[Reject] = []
         self._line_seq: dict[tuple[str, str], int] = {}
+        self.order_columns = [(f, i) for f, i in self.index.items() if f in ORDER_FIELDS]
+        self.line_columns = [(f, i) for f, i in self.index.items() if f not in ORDER_FIELDS]
 
-    def _cell(self, row: list[str], name: str) -> str:
-        i = self.index.get(name)
-        if i is None or i >= len(row):
-            return ""
-        return clean(row[i])
+    def _values(self, row: list[str], columns: list[tuple[str, int]]) -> dict[str, str]:
+        """Cleaned text of the given fields of a row (a missing cell reads as empty)."""
+        width = len(row)
+        return {f: clean(row[i]) if i < width else "" for f, i in columns}
 
-    def _time(self, row: list[str], name: str) -> datetime | None:
-        text = self._cell(row, name)
+    def _time(self, vals: dict[str, str], name: str) -> datetime | None:
+        text = vals.get(name)
         if not text:
             return None
         try:
@@ -117,8 +118,8 @@ class OrderBuilder:
         except CellError as exc:
             raise _RowError(self.header_of[name], exc) from None
 
-    def _fen(self, row: list[str], name: str) -> int | None:
-        text = self._cell(row, name)
+    def _fen(self, vals: dict[str, str], name: str) -> int | None:
+        text = vals.get(name)
         if not text:
             return None
         try:
@@ -136,13 +137,14 @@ class OrderBuilder:
 
     def add_row(self, line: int, row: list[str]) -> None:
         """Validate one row and attach it to its order."""
-        order_id = self._cell(row, "order_id")
+        i = self.index["order_id"]
+        order_id = clean(row[i]) if i < len(row) else ""
         if not order_id:
             self.rejects.append(
                 Reject(
                     self.file_name,
                     line,
-                    self.header_of.get("order_id", "order_id"),
+                    self.header_of["order_id"],
                     _reason("missing order id", "缺少订单号"),
                 )
             )
@@ -152,28 +154,28 @@ class OrderBuilder:
             check_id_cell(order_id, self.header_of["order_id"])
             draft = self.orders.get(order_id)
             if draft is None:
-                draft = self._new_order(order_id, line, row)
+                draft = self._new_order(order_id, line, self._values(row, self.order_columns))
                 self.orders[order_id] = draft
             elif self.preset.order_fields_on_first_row_only and not draft.raw_status:
-                self._fill_order_fields(draft, row)
-            draft.lines.append(self._line(order_id, row))
+                self._fill_order_fields(draft, self._values(row, self.order_columns))
+            draft.lines.append(self._line(order_id, self._values(row, self.line_columns)))
         except _RowError as err:
             self.bad_orders.setdefault(order_id, []).append(
                 Reject(self.file_name, line, err.column, err.reason)
             )
 
-    def _new_order(self, order_id: str, line: int, row: list[str]) -> OrderDraft:
-        ordered_at = self._time(row, "ordered_at")
+    def _new_order(self, order_id: str, line: int, vals: dict[str, str]) -> OrderDraft:
+        ordered_at = self._time(vals, "ordered_at")
         if ordered_at is None:
             raise _RowError(
                 self.header_of["ordered_at"], CellError("missing order time", "缺少下单时间")
             )
         draft = OrderDraft(order_id, line, ordered_at, OrderStatus.PAID)
-        self._fill_order_fields(draft, row)
+        self._fill_order_fields(draft, vals)
         return draft
 
-    def _fill_order_fields(self, draft: OrderDraft, row: list[str]) -> None:
-        raw_status = self._cell(row, "status")
+    def _fill_order_fields(self, draft: OrderDraft, vals: dict[str, str]) -> None:
+        raw_status = vals.get("status", "")
         if raw_status:
             status = self.preset.status_map.get(raw_status)
             if status is None:
@@ -186,37 +188,38 @@ class OrderBuilder:
             draft.status, draft.raw_status = status, raw_status
         elif "status" in self.preset.required and not self.preset.order_fields_on_first_row_only:
             raise _RowError(self.header_of["status"], CellError("missing status", "缺少订单状态"))
-        draft.paid_at = self._time(row, "paid_at") or draft.paid_at
-        draft.completed_at = self._time(row, "completed_at") or draft.completed_at
-        draft.refunded_at = self._time(row, "refunded_at") or draft.refunded_at
-        draft.order_amount_fen = _first(self._fen(row, "order_amount"), draft.order_amount_fen)
-        draft.shipping_fen = _first(self._fen(row, "shipping"), draft.shipping_fen) or 0
-        draft.discount_fen = _first(self._fen(row, "discount"), draft.discount_fen) or 0
-        draft.order_refund_fen = _first(self._fen(row, "order_refund"), draft.order_refund_fen)
-        draft.currency = (self._cell(row, "currency") or draft.currency or self.preset.currency)[:3]
-        draft.receiver_name = self._cell(row, "receiver_name") or draft.receiver_name
-        draft.address = self._cell(row, "address") or draft.address
-        draft.province = self._cell(row, "province")[:32] or draft.province
-        draft.city = self._cell(row, "city")[:64] or draft.city
-        phone = self._cell(row, "phone")
+        draft.paid_at = self._time(vals, "paid_at") or draft.paid_at
+        draft.completed_at = self._time(vals, "completed_at") or draft.completed_at
+        draft.refunded_at = self._time(vals, "refunded_at") or draft.refunded_at
+        draft.order_amount_fen = _first(self._fen(vals, "order_amount"), draft.order_amount_fen)
+        draft.shipping_fen = _first(self._fen(vals, "shipping"), draft.shipping_fen) or 0
+        draft.discount_fen = _first(self._fen(vals, "discount"), draft.discount_fen) or 0
+        draft.order_refund_fen = _first(self._fen(vals, "order_refund"), draft.order_refund_fen)
+        get = vals.get
+        draft.currency = (get("currency") or draft.currency or self.preset.currency)[:3]
+        draft.receiver_name = get("receiver_name") or draft.receiver_name
+        draft.address = get("address") or draft.address
+        draft.province = get("province", "")[:32] or draft.province
+        draft.city = get("city", "")[:64] or draft.city
+        phone = get("phone", "")
         draft.receiver_phone = phone or draft.receiver_phone
         found = [
-            identifier(IdentityKind.PLATFORM_BUYER, self._cell(row, "buyer_id"),
+            identifier(IdentityKind.PLATFORM_BUYER, get("buyer_id", ""),
                        platform=self.buyer_platform),
             identifier(IdentityKind.PHONE, phone),
-            identifier(IdentityKind.EMAIL, self._cell(row, "email")),
-            identifier(IdentityKind.UNIONID, self._cell(row, "unionid")),
+            identifier(IdentityKind.EMAIL, get("email", "")),
+            identifier(IdentityKind.UNIONID, get("unionid", "")),
         ]  # fmt: skip
         keys = tuple(dict.fromkeys([*draft.identifiers, *(k for k in found if k is not None)]))
         draft.identifiers = keys
 
-    def _line(self, order_id: str, row: list[str]) -> LineDraft:
-        sku = self._cell(row, "sku") or self._cell(row, "product_id")
-        name = self._cell(row, "product_name")
-        quantity_text = self._cell(row, "quantity")
+    def _line(self, order_id: str, vals: dict[str, str]) -> LineDraft:
+        sku = vals.get("sku") or vals.get("product_id", "")
+        name = vals.get("product_name", "")
+        quantity_text = vals.get("quantity", "")
         try:
             quantity = parse_quantity(quantity_text) if quantity_text else 1
-            line_id = check_id(self._cell(row, "line_id"))
+            line_id = check_id(vals.get("line_id", ""))
         except CellError as exc:
             column = "quantity" if quantity_text and "quantity" in self.header_of else "line_id"
             raise _RowError(self.header_of.get(column, column), exc) from None
@@ -225,15 +228,15 @@ class OrderBuilder:
             seq = self._line_seq.get((order_id, base), 0) + 1
             self._line_seq[(order_id, base)] = seq
             line_id = f"{base[:80]}#{seq}"
-        refund_fen = self._fen(row, "line_refund") or 0
-        refund_status = self._cell(row, "line_refund_status")
+        refund_fen = self._fen(vals, "line_refund") or 0
+        refund_status = vals.get("line_refund_status", "")
         return LineDraft(
             line_key=line_id,
             sku=sku[:128],
             product_name=name[:300],
             quantity=quantity,
-            unit_price_fen=self._fen(row, "unit_price"),
-            amount_fen=self._fen(row, "line_amount"),
+            unit_price_fen=self._fen(vals, "unit_price"),
+            amount_fen=self._fen(vals, "line_amount"),
             refund_fen=refund_fen,
             refund_full=self.preset.refund_status_map.get(refund_status) == "full",
         )
