@@ -233,3 +233,53 @@ def test_receiver_data_is_encrypted(
     assert truth[0].phone.encode() not in row.receiver_enc
     assert truth[0].receiver_name.encode() not in row.receiver_enc
     assert truth[0].phone in cipher.decrypt(row.receiver_enc)
+
+
+def test_failure_part_way_leaves_the_store_as_it_was(
+    session: Session, workspace_id: int, cipher: PiiCipher, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    from siyu.orders import service
+
+    monkeypatch.setattr(service, "WRITE_CHUNK", 2)
+    calls = {"n": 0}
+    original = service.OrderWriter._insert_new
+
+    def fail_on_second_chunk(self: service.OrderWriter, new: list) -> None:  # type: ignore[type-arg]
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("disk full")
+        original(self, new)
+
+    monkeypatch.setattr(service.OrderWriter, "_insert_new", fail_on_second_chunk)
+    path = WRITERS["generic"](tmp_path)
+    with pytest.raises(RuntimeError), session.begin_nested():
+        _import(session, workspace_id, cipher, path, "generic", tmp_path)
+    assert calls["n"] == 2
+    for model in (Order, OrderLine, Customer, Identity, Product, ImportBatch):
+        assert _count(session, model, workspace_id) == 0
+
+
+def test_workspaces_are_isolated(session: Session, cipher: PiiCipher, tmp_path: Path) -> None:
+    from siyu.orders import repository
+    from siyu.workspaces.service import ensure
+
+    brand_a, brand_b = ensure(session, "brand-a").id, ensure(session, "brand-b").id
+    path = WRITERS["taobao"](tmp_path)
+    first = _import(session, brand_a, cipher, path, "taobao", tmp_path)
+    second = _import(session, brand_b, cipher, path, "taobao", tmp_path)
+    assert first.counts.created == second.counts.created == 5
+    for model in (Order, Customer, Identity, Product):
+        assert _count(session, model, brand_a) == _count(session, model, brand_b) > 0
+    customers_a = set(
+        session.scalars(select(Order.customer_id).where(Order.workspace_id == brand_a))
+    )
+    customers_b = set(
+        session.scalars(select(Order.customer_id).where(Order.workspace_id == brand_b))
+    )
+    assert customers_a.isdisjoint(customers_b)
+    shop_a = repository.get_shop(session, brand_a, "taobao")
+    assert shop_a is not None
+    ids = [o.order_id for o in sample_orders("taobao")]
+    assert len(repository.existing_orders(session, brand_a, shop_a.id, ids)) == 5
+    assert repository.existing_orders(session, brand_b, shop_a.id, ids) == {}

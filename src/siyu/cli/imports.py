@@ -56,7 +56,9 @@ def orders(
                 preset_name=preset or None,
                 shop_code=shop or None,
                 rejects_dir=_rejects_dir(),
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                progress=lambda stage, done, total: bar.update(
+                    task, description=f"{file.name} · {stage}", completed=done, total=total
+                ),
             )
         show_rejects(result.rejects, result.rejects_path)
         console.print(

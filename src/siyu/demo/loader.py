@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,10 +20,9 @@ from siyu.kit.gcpause import gc_paused
 from siyu.models import ChannelCost, ConsentRecord, Contact, Product
 from siyu.models.enums import IdentityKind, OrderStatus, Platform
 from siyu.orders.rules import BUYER_NAMESPACE, LineDraft, OrderDraft
-from siyu.orders.service import OrderWriter, ensure_shop
+from siyu.orders.service import OrderWriter, Progress, ensure_shop
 from siyu.pool.service import Directory
 
-Progress = Callable[[str, int, int], None]
 ORDER_CHUNK = 50_000
 
 

@@ -73,7 +73,7 @@ order's line amounts and ``discount_fen`` the order-level coupon.
 Time
 ----
 All instants are UTC ``datetime64[s]``. Business days are China days (UTC+8): the window runs
-from ``start`` 00:00 to the end of ``end`` (24:00) China time, orders numbers carry the China
+from ``start`` 00:00 to the end of ``end`` (24:00) China time, order numbers carry the China
 date, and channel costs are booked per China day.
 
 Ordering
@@ -117,6 +117,7 @@ __all__ = [
     "PopulationParams",
     "PurchaseHistory",
     "bgnbd_expected_repeat_purchases",
+    "expected_purchases_when_alive",
     "exported_phones",
     "hyp2f1",
     "simulate_brand",
@@ -1018,8 +1019,9 @@ class _Rows:
 
 
 def _with_closed_checkouts(
-    history: PurchaseHistory, share: float, rng: np.random.Generator
+    history: PurchaseHistory, not_before: FloatArray, share: float, rng: np.random.Generator
 ) -> _Rows:
+    """Insert closed checkouts; ``not_before`` bounds each purchase's checkout from below."""
     n = history.day.size
     repeat = np.ones(n, dtype=bool)
     repeat[history.first] = False
@@ -1034,7 +1036,8 @@ def _with_closed_checkouts(
     where = np.flatnonzero(twin)
     gap = history.day[where] - history.day[where - 1]
     # strictly between the previous purchase and this one, at most six hours before it
-    day[starts[twin]] -= (0.2 + 0.3 * rng.random(where.size)) * np.minimum(gap, 0.25)
+    offset = (0.2 + 0.3 * rng.random(where.size)) * np.minimum(gap, 0.25)
+    day[starts[twin]] = np.maximum(history.day[where] - offset, not_before[where])
     return _Rows(purchase, closed, day)
 
 
@@ -1109,16 +1112,16 @@ def _spend_bin(value: FloatArray) -> IntArray:
 
 def _draw_lines(target: FloatArray, is_first: BoolArray, rng: np.random.Generator) -> _Lines:
     n = target.size
-    n_lines = 1 + np.where(
-        is_first,
-        _pick([0.72, 0.22, 0.06], n, rng),
-        _pick([0.50, 0.32, 0.18], n, rng),
-    )
+    # 1, 2 or 3 lines: first orders 72/22/6 %, later ones 50/32/18 %
+    u = rng.random(n)
+    n_lines = 1 + (u > np.where(is_first, 0.72, 0.50)) + (u > np.where(is_first, 0.94, 0.82))
     first_line = np.cumsum(n_lines) - n_lines
     order = np.repeat(np.arange(n, dtype=np.int64), n_lines)
     per_line = target[order] / n_lines[order]
     row = _spend_bin(per_line) + SPEND_BINS * (~is_first[order]).astype(np.int64)
-    flat = np.searchsorted(_product_tables(), row + rng.random(order.size), side="right")
+    # u stays clear of 1.0 so that row + u never rounds up into the next row
+    u = np.minimum(rng.random(order.size), 1 - 1e-12)
+    flat = np.searchsorted(_product_tables(), row + u, side="right")
     product = (flat - row * len(PRODUCTS)).astype(np.int64)
     price = np.array([pr.price_fen for pr in PRODUCTS], dtype=np.int64)[product]
     quantity = np.clip(np.rint(per_line / price), 1, 6).astype(np.int64)
@@ -1609,7 +1612,10 @@ def _build_sales(
 ) -> _Sales:
     history = buyers.history
     purchase_shop = _choose_shops(history, pool.channel, pool.joined, pool.left, rng["shops"])
-    rows = _with_closed_checkouts(history, settings.closed_share, rng["closed"])
+    # a private shop's checkout cannot come before its customer joined the pool
+    private = np.array([s.domain == "private" for s in SHOPS])[purchase_shop]
+    not_before = np.where(private, pool.joined[history.customer], -np.inf)
+    rows = _with_closed_checkouts(history, not_before, settings.closed_share, rng["closed"])
     customer = history.customer[rows.purchase]
     shop = purchase_shop[rows.purchase]
     first_purchase = np.zeros(history.day.size, dtype=bool)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,8 @@ from siyu.orders import repository
 from siyu.orders.presets import Preset, detect_preset, load_preset
 from siyu.orders.rules import OrderBuilder, OrderDraft
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[str, int, int | None], None]  # stage, done, total (None: unknown)
+PROGRESS_EVERY_ROWS = 50_000
 WRITE_CHUNK = 20_000
 
 
@@ -98,7 +99,7 @@ class OrderWriter:
         for start in range(0, len(drafts), WRITE_CHUNK):
             self._write_chunk(drafts[start : start + WRITE_CHUNK], counts)
             if progress is not None:
-                progress(min(start + WRITE_CHUNK, len(drafts)), len(drafts))
+                progress("write", min(start + WRITE_CHUNK, len(drafts)), len(drafts))
         return counts
 
     def _write_chunk(self, drafts: Sequence[OrderDraft], counts: WriteCounts) -> None:
@@ -273,6 +274,19 @@ class OrderWriter:
         bulk.insert_rows(self.session, Refund, rows)
 
 
+def _reporting(
+    rows: Iterator[tuple[int, list[str]]], progress: Progress | None
+) -> Iterator[tuple[int, list[str]]]:
+    """Pass rows through, telling `progress` every PROGRESS_EVERY_ROWS rows."""
+    if progress is None:
+        yield from rows
+        return
+    for count, row in enumerate(rows, start=1):
+        if count % PROGRESS_EVERY_ROWS == 0:
+            progress("read", count, None)
+        yield row
+
+
 def product_key(sku: str, name: str) -> str:
     """The catalogue key of a line's product: its SKU, else its name."""
     return sku if sku else f"name:{name}"[:128]
@@ -319,7 +333,7 @@ def import_orders(
     table = read_table(path)
     preset = choose_preset(path, table.headers, preset_name)
     builder = OrderBuilder(preset, table.headers, path.name)
-    rows = builder.add_rows(table.rows)
+    rows = builder.add_rows(_reporting(table.rows, progress))
     drafts, rejects = builder.finish()
     parsed = time.perf_counter()
     shop = ensure_shop(
