@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 from siyu.demo.simulator import DemoBrand
 
 TRUTH_COLUMNS = (
-    "lam", "p", "alive_at_end", "n_orders", "channel", "expected_purchases_next_365d",
+    "lam", "p", "alive_at_end", "n_orders", "n_purchases", "channel", "expected_purchases_next_365d",
     "prob_alive_true",
 )  # fmt: skip
 

@@ -373,7 +373,7 @@ def test_masked_phones_and_duplicate_buyer_ids_match_their_settings(brand: DemoB
     shown = exported_phones(brand)
     masked = shown[orders.phone_masked].tolist()
     assert all(re.fullmatch(r"19[89]\*{4}\d{4}", p) for p in masked)
-    full = orders.phone_masked == False  # noqa: E712
+    full = ~orders.phone_masked
     assert np.array_equal(shown[full], brand.customers.phone[orders.customer[full]])
 
     public = np.flatnonzero(orders.buyer_id != "")
