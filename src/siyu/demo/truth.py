@@ -10,8 +10,8 @@ from numpy.typing import NDArray
 from siyu.demo.simulator import DemoBrand
 
 TRUTH_COLUMNS = (
-    "lam", "p", "alive_at_end", "n_orders", "n_purchases", "channel", "expected_purchases_next_365d",
-    "prob_alive_true",
+    "lam", "p", "alive_at_end", "n_orders", "n_purchases", "channel",
+    "expected_purchases_next_365d", "prob_alive_true",
 )  # fmt: skip
 
 
