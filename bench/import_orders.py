@@ -113,7 +113,7 @@ def main() -> None:
         floor = bare_sqlite_floor(folder / "floor.db", args.lines)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"order lines            {result.rows:>12,}")
-    print(f"orders                 {orders:>12,}  (created {result.counts.created:,})")
+    print(f"orders                 {orders:>12,}  (created {result.created:,})")
     print(f"rejected rows          {len(result.rejects):>12,}")
     print(f"import seconds         {elapsed:>12.2f}")
     for phase, seconds in result.seconds.items():

@@ -70,7 +70,7 @@ def test_each_preset_imports_its_sample_exactly(
     path = WRITERS[preset](tmp_path)
     result = _import(session, workspace_id, cipher, path, preset, tmp_path)
     expected = [o for o in truth if _identifiable(o)]
-    assert result.counts.created == len(expected)
+    assert result.created == len(expected)
     unidentified = [r for r in result.rejects if "no usable customer identifier" in r.reason]
     assert len(unidentified) == len(truth) - len(expected)
     stored = {
@@ -112,8 +112,8 @@ def test_reimport_changes_nothing_then_a_later_export_updates(
         select(Order.id, Order.fingerprint, Order.updated_at).order_by(Order.id)
     ).all()
     again = _import(session, workspace_id, cipher, WRITERS[preset](tmp_path), preset, tmp_path)
-    assert (again.counts.created, again.counts.updated) == (0, 0)
-    assert again.counts.unchanged == first.counts.created
+    assert (again.created, again.updated) == (0, 0)
+    assert again.unchanged == first.created
     after = [
         _count(session, m, workspace_id)
         for m in (Order, OrderLine, Customer, Identity, Product, Refund)
@@ -130,7 +130,7 @@ def test_reimport_changes_nothing_then_a_later_export_updates(
     (tmp_path / "later").mkdir()
     later_path = WRITERS[preset](tmp_path / "later", orders=later)
     update = _import(session, workspace_id, cipher, later_path, preset, tmp_path)
-    assert update.counts.updated == 1
+    assert update.updated == 1
     row = session.scalars(select(Order).where(Order.platform_order_id == pending.order_id)).one()
     assert row.status == "completed"
 
@@ -170,7 +170,7 @@ def test_bad_rows_are_rejected_with_line_column_reason(
     written = result.rejects_path.read_text(encoding="utf-8-sig")
     assert all(f",{bad.line}," in written for bad in expected)
     good = [o for o in sample_orders(preset) if _identifiable(o)]
-    assert result.counts.created == len(good)
+    assert result.created == len(good)
 
 
 def test_unreadable_files_fail_whole_and_write_nothing(
@@ -192,7 +192,7 @@ def test_preset_is_detected_from_headers(
     result = import_orders(
         session, workspace_id=workspace_id, cipher=cipher, path=WRITERS["jd"](tmp_path)
     )
-    assert result.preset == "jd" and result.counts.created > 0
+    assert result.preset == "jd" and result.created > 0
 
 
 def test_user_yaml_mapping(
@@ -212,7 +212,7 @@ def test_user_yaml_mapping(
         encoding="utf-8",
     )
     result = _import(session, workspace_id, cipher, path, str(mapping), tmp_path)
-    assert result.counts.created == 1
+    assert result.created == 1
     assert [(r.line, r.column) for r in result.rejects] == [(3, "状态")]
     order = session.scalars(select(Order).where(Order.workspace_id == workspace_id)).one()
     assert order.paid_fen == 8850
@@ -268,7 +268,7 @@ def test_workspaces_are_isolated(session: Session, cipher: PiiCipher, tmp_path: 
     path = WRITERS["taobao"](tmp_path)
     first = _import(session, brand_a, cipher, path, "taobao", tmp_path)
     second = _import(session, brand_b, cipher, path, "taobao", tmp_path)
-    assert first.counts.created == second.counts.created == 5
+    assert first.created == second.created == 5
     for model in (Order, Customer, Identity, Product):
         assert _count(session, model, brand_a) == _count(session, model, brand_b) > 0
     customers_a = set(

@@ -60,29 +60,17 @@ def orders(
                     task, description=f"{file.name} · {stage}", completed=done, total=total
                 ),
             )
-        show_rejects(result.rejects, result.rejects_path)
-        console.print(
-            translate(
-                "import.summary",
-                settings().locale,
-                file=result.file,
-                accepted=result.accepted_rows,
-                rejected=len(result.rejects),
-                created=result.counts.created,
-                updated=result.counts.updated,
-                unchanged=result.counts.unchanged,
-            )
-        )
+        _report(result, "import.summary")
 
 
-def _report(result: TableImportResult) -> None:
-    if result.rejects:
+def _report(result: TableImportResult, message: str = "import.table_summary") -> None:
+    if result.rejects and result.rejects_path is None:
         result.rejects_path = _rejects_dir() / f"{Path(result.file).stem}.rejects.csv"
         write_rejects(result.rejects_path, result.rejects)
     show_rejects(result.rejects, result.rejects_path)
     console.print(
         translate(
-            "import.table_summary",
+            message,
             settings().locale,
             file=result.file,
             accepted=result.accepted,

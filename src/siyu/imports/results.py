@@ -10,7 +10,7 @@ from siyu.imports.rejects import Reject
 
 @dataclass
 class TableImportResult:
-    """Counts and rejects of one file."""
+    """Counts and rejects of one imported file."""
 
     file: str
     rows: int = 0

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from siyu.customers.service import IdentityResolver, ResolveRequest
 from siyu.db import bulk
 from siyu.imports.readers import read_table
-from siyu.imports.rejects import Reject, write_rejects
+from siyu.imports.rejects import write_rejects
+from siyu.imports.results import TableImportResult
 from siyu.kit.clock import utcnow
 from siyu.kit.crypto import PiiCipher
 from siyu.kit.errors import ImportFileError, SiyuError
@@ -41,16 +42,10 @@ class WriteCounts:
 
 
 @dataclass
-class ImportResult:
-    """Outcome of one order import."""
+class ImportResult(TableImportResult):
+    """Outcome of one order import (created/updated/unchanged count orders)."""
 
-    file: str
-    preset: str
-    rows: int
-    accepted_rows: int
-    counts: WriteCounts
-    rejects: list[Reject] = field(default_factory=list)
-    rejects_path: Path | None = None
+    preset: str = ""
     batch_id: int | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -353,13 +348,20 @@ def import_orders(
     )
     counts = writer.write(drafts, progress)
     result = ImportResult(
-        path.name, preset.name, rows, rows - len(rejects), counts, rejects, batch_id=batch.id
+        path.name,
+        rows=rows,
+        created=counts.created,
+        updated=counts.updated,
+        unchanged=counts.unchanged,
+        rejects=rejects,
+        preset=preset.name,
+        batch_id=batch.id,
     )
     result.seconds = {"read_validate": parsed - started, "write": time.perf_counter() - parsed}
     if rejects and rejects_dir is not None:
         result.rejects_path = rejects_dir / f"{path.stem}.{batch.id}.rejects.csv"
         write_rejects(result.rejects_path, rejects)
-    batch.accepted, batch.rejected = result.accepted_rows, len(rejects)
+    batch.accepted, batch.rejected = result.accepted, len(rejects)
     batch.created, batch.updated, batch.unchanged = counts.created, counts.updated, counts.unchanged
     batch.rejects_path = str(result.rejects_path or "")
     return result
