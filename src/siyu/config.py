@@ -26,7 +26,6 @@ class Settings(BaseSettings):
         default=None, description="Base64 32-byte master key for personal data; else key_file."
     )
     key_file: Path | None = Field(default=None, description="Key file; default <home>/pii.key.")
-    import_chunk_lines: int = Field(default=50_000, ge=1_000)
 
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to a SQLite file under `home`."""

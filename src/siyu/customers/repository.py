@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from siyu.db import bulk
@@ -113,16 +113,6 @@ def list_merges(session: Session, workspace_id: int, customer_id: int) -> list[C
             )
             .order_by(CustomerMerge.id)
         )
-    )
-
-
-def count_customers(session: Session, workspace_id: int) -> int:
-    """Return the number of customers in the workspace."""
-    return (
-        session.scalar(
-            select(func.count()).select_from(Customer).where(Customer.workspace_id == workspace_id)
-        )
-        or 0
     )
 
 

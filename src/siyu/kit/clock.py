@@ -10,10 +10,3 @@ CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 def utcnow() -> datetime:
     """Return the current time, aware, in UTC."""
     return datetime.now(UTC)
-
-
-def as_utc(moment: datetime, *, assume: timezone = CHINA_TZ) -> datetime:
-    """Return `moment` in UTC; a naive time is taken to be in `assume` (China time)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=assume)
-    return moment.astimezone(UTC)

@@ -34,11 +34,6 @@ def create_shop(
     return shop
 
 
-def list_shops(session: Session, workspace_id: int) -> list[Shop]:
-    """Return the workspace's shops."""
-    return list(session.scalars(select(Shop).where(Shop.workspace_id == workspace_id)))
-
-
 def product_ids(session: Session, workspace_id: int, skus: Sequence[str]) -> dict[str, int]:
     """Map existing SKUs to product ids."""
     found: dict[str, int] = {}
