@@ -77,3 +77,31 @@ def test_identity_resolution_recovers_the_simulated_people(
     with_records = set(brand.orders.customer.tolist()) | set(brand.contacts.customer.tolist())
     # Contacts can split a person too (pool ids never seen with the masked-phone orders).
     assert len(with_records) <= in_store <= 1.01 * len(with_records)
+
+
+def test_no_personal_data_in_clear_in_the_database_file(tmp_path, cipher: PiiCipher) -> None:  # type: ignore[no-untyped-def]
+    from siyu.db.engine import make_engine, make_session_factory, unit_of_work
+    from siyu.db.migrate import upgrade
+    from siyu.workspaces.service import ensure
+
+    brand = simulate_brand(orders=2_000, seed=2)
+    engine = make_engine(f"sqlite:///{tmp_path / 'siyu.db'}")
+    upgrade(engine)
+    with unit_of_work(make_session_factory(engine)) as session:
+        DemoLoader(session, ensure(session, "demo").id, cipher, brand).load()
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    raw = (tmp_path / "siyu.db").read_bytes()
+    c = brand.customers
+    secrets = [
+        *c.phone[:200].tolist(),
+        *c.name[:200].tolist(),
+        *brand.orders.buyer_id[:200].tolist(),
+    ]
+    secrets += [u for u in c.unionid[:400].tolist() if u] + [
+        e for e in c.email[:2000].tolist() if e
+    ]
+    leaked = [s for s in secrets if s and s.encode() in raw]
+    assert leaked == []
+    assert brand.products[0].name.encode() in raw  # the scan does see what is stored in clear
