@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from siyu.db import bulk
-from siyu.models import Order, OrderLine, Product, Refund, Shop
+from siyu.models import ImportBatch, Order, OrderLine, Product, Refund, Shop
 
 CHUNK = 500
 
@@ -32,6 +32,14 @@ def create_shop(
     session.add(shop)
     session.flush()
     return shop
+
+
+def create_batch(session: Session, workspace_id: int, **fields: str) -> ImportBatch:
+    """Record the start of an import; its counts are filled in when it ends."""
+    batch = ImportBatch(workspace_id=workspace_id, **fields)
+    session.add(batch)
+    session.flush()
+    return batch
 
 
 def product_ids(session: Session, workspace_id: int, skus: Sequence[str]) -> dict[str, int]:

@@ -21,7 +21,7 @@ from siyu.kit.clock import utcnow
 from siyu.kit.crypto import PiiCipher
 from siyu.kit.errors import ImportFileError, SiyuError
 from siyu.kit.gcpause import gc_paused
-from siyu.models import ImportBatch, Order, OrderLine, Refund, Shop
+from siyu.models import Order, OrderLine, Refund, Shop
 from siyu.models.enums import Platform, domain_of
 from siyu.orders import repository
 from siyu.orders.presets import Preset, detect_preset, load_preset
@@ -334,15 +334,10 @@ def import_orders(
     shop = ensure_shop(
         session, workspace_id, code=shop_code or preset.platform.value, platform=preset.platform
     )
-    batch = ImportBatch(
-        workspace_id=workspace_id,
-        kind="orders",
-        file_name=path.name,
-        file_sha256=file_sha256(path),
-        preset=preset.name,
-    )
-    session.add(batch)
-    session.flush()
+    batch = repository.create_batch(
+        session, workspace_id, kind="orders", file_name=path.name,
+        file_sha256=file_sha256(path), preset=preset.name,
+    )  # fmt: skip
     writer = OrderWriter(
         session, workspace_id, shop, cipher, batch_id=batch.id, source=f"{preset.name} import"
     )
