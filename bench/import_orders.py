@@ -7,7 +7,7 @@ As a reference floor it also times a bare sqlite3 executemany of the same number
 line rows (no parsing, validation, identity resolution or encryption): the ratio says
 what siyu's work costs on top of the storage engine itself.
 
-    python bench/import_orders.py [--lines 1000000] [--seed 1]
+    python bench/import_orders.py [--lines 1000000] [--seed 1] [--url postgresql+psycopg://…]
 """
 
 from __future__ import annotations
@@ -88,12 +88,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--url", default="", help="store URL (default: a fresh SQLite file)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="siyu-bench-") as tmp:
         folder = Path(tmp)
         export = folder / "orders.csv"
         orders = write_export(export, args.lines, args.seed)
-        engine = make_engine(f"sqlite:///{folder / 'siyu.db'}")
+        engine = make_engine(args.url or f"sqlite:///{folder / 'siyu.db'}")
         upgrade(engine)
         cipher = PiiCipher(decode_key(generate_key()))
         sessions = make_session_factory(engine)

@@ -1,4 +1,8 @@
-"""Fast bulk writes shared by repositories: Core executemany, ids without per-row RETURNING."""
+"""Fast bulk writes shared by repositories.
+
+SQLite: one driver-level executemany of an INSERT compiled once. PostgreSQL: COPY, with ids
+taken from the table's sequence beforehand. Either way no per-row RETURNING.
+"""
 
 from __future__ import annotations
 
@@ -56,29 +60,53 @@ def _executemany(connection: Connection, table: Table, rows: Sequence[dict[str, 
     connection.exec_driver_sql(compiled.string, params)
 
 
+def _copy(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """COPY rows into a PostgreSQL table (psycopg adapts each Python value)."""
+    extra = _defaults(table, list(rows[0]))
+    names = [*rows[0], *extra]
+    pick = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    columns = ", ".join(connection.dialect.identifier_preparer.quote(n) for n in names)
+    target = connection.dialect.identifier_preparer.format_table(table)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(pick(row | extra if extra else row))
+
+
 def insert_rows(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert rows (all with the same keys) in one executemany; no ids returned."""
-    if rows:
-        _executemany(session.connection(), table_of(model), rows)
+    """Insert rows (all with the same keys) in bulk; no ids returned."""
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        _copy(connection, table_of(model), rows)
+    else:
+        _executemany(connection, table_of(model), rows)
 
 
 def insert_returning_ids(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Insert rows and return their ids in the order given.
 
-    PostgreSQL uses batched INSERT … RETURNING. SQLite would fall back to one statement
-    per row for ordered RETURNING, so there we executemany and read the ids back: SQLite
-    gives each new row max(rowid) + 1, and our transaction holds the only write lock from
-    its first write to its commit, so the ids are the consecutive range ending at max(id).
+    PostgreSQL: ids are drawn from the table's sequence first, then the rows are COPied.
+    SQLite would fall back to one statement per row for ordered RETURNING, so there we
+    executemany and read the ids back: SQLite gives each new row max(rowid) + 1, and our
+    transaction holds the only write lock from its first write to its commit, so the ids
+    are the consecutive range ending at max(id).
     """
     if not rows:
         return []
     table = table_of(model)
     connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        result = connection.execute(
-            table.insert().returning(table.c.id, sort_by_parameter_order=True), list(rows)
+    if connection.dialect.name == "postgresql":
+        ids = list(
+            connection.execute(
+                select(func.nextval(func.pg_get_serial_sequence(table.name, "id"))).select_from(
+                    func.generate_series(1, len(rows))
+                )
+            ).scalars()
         )
-        return [r[0] for r in result]
+        _copy(connection, table, [{"id": i, **row} for i, row in zip(ids, rows, strict=True)])
+        return ids
     _executemany(connection, table, rows)
     last = connection.execute(select(func.max(table.c.id))).scalar_one()
     return list(range(last - len(rows) + 1, last + 1))
