@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from siyu.config import Settings
@@ -28,6 +29,12 @@ class Store:
         self.engine.dispose()
 
 
+def unreachable(engine: Engine, exc: OperationalError) -> SiyuError:
+    """A bilingual error for a store that cannot be reached (password hidden)."""
+    url = engine.url.render_as_string(hide_password=True)
+    return SiyuError("store.unreachable", url=url, reason=str(exc.orig).splitlines()[0])
+
+
 def load_cipher(settings: Settings, *, create: bool = False) -> PiiCipher:
     """Return the cipher from SIYU_PII_KEY or the key file (created only when `create`)."""
     if settings.pii_key is not None:
@@ -45,6 +52,9 @@ def open_store(settings: Settings, *, check: bool = True, create_key: bool = Fal
         if check:
             ensure_current(engine)
         cipher = load_cipher(settings, create=create_key)
+    except OperationalError as exc:
+        engine.dispose()
+        raise unreachable(engine, exc) from exc
     except BaseException:
         engine.dispose()
         raise

@@ -84,3 +84,13 @@ def test_demo_loads_once_and_says_what_and_where(tmp_path: Path) -> None:
     assert (tmp_path / "demo-truth-3.npz").exists()
     again = siyu(tmp_path, "demo", "load", "--orders", "2000")
     assert again.returncode == 0 and "already holds orders" in again.stdout
+
+
+def test_unreachable_store_is_one_clear_message_without_the_password(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://siyu:hunter2@127.0.0.1:1/nowhere"
+    for command in (["init"], ["import", "orders", "x.csv"]):
+        result = siyu(tmp_path, *command, url=url)
+        assert result.returncode == 2
+        assert "Cannot reach the store" in result.stderr
+        assert "hunter2" not in result.stderr + result.stdout
+        assert "Traceback" not in result.stderr

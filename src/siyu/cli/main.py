@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from sqlalchemy.exc import OperationalError
 
 from siyu import __version__
 from siyu.cli import demo, imports
@@ -16,7 +17,7 @@ from siyu.db.engine import make_engine, unit_of_work
 from siyu.db.migrate import upgrade
 from siyu.kit.errors import NotFoundError
 from siyu.kit.i18n import translate
-from siyu.store import load_cipher, open_store
+from siyu.store import load_cipher, open_store, unreachable
 from siyu.workspaces import repository as workspace_repo
 from siyu.workspaces import service as workspaces
 
@@ -48,6 +49,8 @@ def init() -> None:
     engine = make_engine(config.resolved_database_url())
     try:
         head = upgrade(engine)
+    except OperationalError as exc:
+        raise unreachable(engine, exc) from exc
     finally:
         engine.dispose()
     opened = open_store(config)

@@ -38,8 +38,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "映射文件 {file} 无效：{reason}",
     },
     "import.missing_columns": {
-        "en": "{file} lacks required columns for preset '{preset}': {columns}.",
-        "zh-CN": "{file} 缺少预设“{preset}”所需的列：{columns}。",
+        "en": "{file} lacks columns that '{preset}' needs: {columns}. Nothing was imported.",
+        "zh-CN": "{file} 缺少“{preset}”所需的列：{columns}。未导入任何数据。",
+    },
+    "store.unreachable": {
+        "en": "Cannot reach the store at {url}: {reason}",
+        "zh-CN": "无法连接数据库 {url}：{reason}",
     },
     "import.summary": {
         "en": "{file}: {accepted} rows accepted, {rejected} rejected; "
