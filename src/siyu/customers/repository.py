@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from siyu.db import bulk
+from siyu.kit.clock import utcnow
 from siyu.models import ConsentRecord, Contact, Customer, CustomerMerge, Identity, Order
 
 LOOKUP_CHUNK = 500
@@ -45,10 +46,13 @@ def create_identities(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 def reassign_customer(session: Session, workspace_id: int, *, loser: int, winner: int) -> None:
     """Move everything that belongs to `loser` onto `winner`, then delete `loser`."""
     for model in (Identity, Order, Contact, ConsentRecord):
+        values: dict[str, object] = {"customer_id": winner}
+        if model in (Order, Contact):
+            values["updated_at"] = utcnow()  # the warehouse snapshot picks the move up
         session.execute(
             update(model)
             .where(model.workspace_id == workspace_id, model.customer_id == loser)
-            .values(customer_id=winner)
+            .values(values)
         )
     loser_seen = session.scalar(select(Customer.first_seen_at).where(Customer.id == loser))
     if loser_seen is not None:

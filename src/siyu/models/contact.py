@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from siyu.db.base import Base, BigId, CreatedMixin, IdMixin, UtcDateTime, WorkspaceMixin
+from siyu.kit.clock import utcnow
 
 
 class Contact(IdMixin, WorkspaceMixin, CreatedMixin, Base):
@@ -31,3 +32,6 @@ class Contact(IdMixin, WorkspaceMixin, CreatedMixin, Base):
     joined_at: Mapped[datetime] = mapped_column(UtcDateTime())
     left_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     left_reason: Mapped[str | None] = mapped_column(String(24), default=None)
+    updated_at: Mapped[datetime] = mapped_column(
+        UtcDateTime(), default=utcnow, onupdate=utcnow, server_default=func.current_timestamp()
+    )

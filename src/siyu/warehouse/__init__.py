@@ -1,0 +1,1 @@
+"""The analytics snapshot: facts exported to Parquet and read through Ibis."""

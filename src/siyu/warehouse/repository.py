@@ -1,0 +1,96 @@
+"""The queries that feed the snapshot: facts by id bucket, and what changed since when."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from siyu.models import Channel, ChannelCost, Contact, Customer, Order, OrderLine, Product, Refund
+from siyu.models.shop import Shop
+
+
+def changed_buckets(
+    session: Session, workspace_id: int, model: Any, since: datetime | None, size: int
+) -> set[int]:
+    """Id buckets of `model` (orders or contacts) holding rows updated after `since`."""
+    query = select(model.id // size).where(model.workspace_id == workspace_id).distinct()
+    if since is not None:
+        query = query.where(model.updated_at > since)
+    return set(session.scalars(query))
+
+
+def _in_bucket(query: Any, column: Any, bucket: int, size: int) -> Any:
+    return query.where(column >= bucket * size, column < (bucket + 1) * size)
+
+
+def orders_in(session: Session, workspace_id: int, bucket: int, size: int) -> Sequence[Any]:
+    """Orders of one id bucket, with their shop's domain."""
+    query = (
+        select(Order.id, Order.shop_id, Shop.domain, Order.customer_id, Order.status,
+               Order.ordered_at, Order.paid_at, Order.goods_fen, Order.shipping_fen,
+               Order.discount_fen, Order.paid_fen, Order.refunded_fen, Order.province, Order.city)
+        .join(Shop, Shop.id == Order.shop_id)
+        .where(Order.workspace_id == workspace_id)
+        .order_by(Order.id)
+    )  # fmt: skip
+    return session.execute(_in_bucket(query, Order.id, bucket, size)).all()
+
+
+def lines_in(session: Session, workspace_id: int, bucket: int, size: int) -> Sequence[Any]:
+    """Order lines whose order is in one id bucket, with the product's role and cost."""
+    query = (
+        select(OrderLine.id, OrderLine.order_id, OrderLine.product_id, Product.role,
+               OrderLine.quantity, OrderLine.unit_price_fen, OrderLine.amount_fen,
+               Product.unit_cost_fen)
+        .outerjoin(Product, Product.id == OrderLine.product_id)
+        .where(OrderLine.workspace_id == workspace_id)
+        .order_by(OrderLine.id)
+    )  # fmt: skip
+    return session.execute(_in_bucket(query, OrderLine.order_id, bucket, size)).all()
+
+
+def refunds_in(session: Session, workspace_id: int, bucket: int, size: int) -> Sequence[Any]:
+    """Refunds whose order is in one id bucket."""
+    query = (
+        select(Refund.id, Refund.order_id, Refund.order_line_id, Refund.amount_fen,
+               Refund.is_full, Refund.refunded_at)
+        .where(Refund.workspace_id == workspace_id)
+        .order_by(Refund.id)
+    )  # fmt: skip
+    return session.execute(_in_bucket(query, Refund.order_id, bucket, size)).all()
+
+
+def contacts_in(session: Session, workspace_id: int, bucket: int, size: int) -> Sequence[Any]:
+    """Contacts of one id bucket."""
+    query = (
+        select(Contact.id, Contact.customer_id, Contact.carrier, Contact.staff_account_id,
+               Contact.channel_id, Contact.joined_at, Contact.left_at, Contact.left_reason)
+        .where(Contact.workspace_id == workspace_id)
+        .order_by(Contact.id)
+    )  # fmt: skip
+    return session.execute(_in_bucket(query, Contact.id, bucket, size)).all()
+
+
+def channel_costs(session: Session, workspace_id: int) -> Sequence[Any]:
+    """Every channel's daily spend, with the channel's kind."""
+    query = (
+        select(ChannelCost.channel_id, Channel.kind, ChannelCost.day, ChannelCost.amount_fen)
+        .join(Channel, Channel.id == ChannelCost.channel_id)
+        .where(ChannelCost.workspace_id == workspace_id)
+        .order_by(ChannelCost.channel_id, ChannelCost.day)
+    )
+    return session.execute(query).all()
+
+
+def customers(session: Session, workspace_id: int) -> Sequence[Any]:
+    """Every customer's id and first-seen time (no personal data)."""
+    query = (
+        select(Customer.id, Customer.first_seen_at, Customer.created_at)
+        .where(Customer.workspace_id == workspace_id)
+        .order_by(Customer.id)
+    )
+    return session.execute(query).all()
