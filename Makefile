@@ -21,6 +21,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/siyu init
 	$(BIN)/siyu demo load --orders $(DEMO_ORDERS)
+	$(BIN)/siyu run
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench

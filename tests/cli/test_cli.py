@@ -84,6 +84,10 @@ def test_demo_loads_once_and_says_what_and_where(tmp_path: Path) -> None:
     assert (tmp_path / "demo-truth-3.npz").exists()
     again = siyu(tmp_path, "demo", "load", "--orders", "2000")
     assert again.returncode == 0 and "already holds orders" in again.stdout
+    ran = siyu(tmp_path, "run")
+    assert ran.returncode == 0, ran.stderr
+    assert "profiles published" in ran.stdout and "Repeat" in ran.stdout
+    assert (tmp_path / "warehouse" / "demo" / "manifest.json").exists()
 
 
 def test_unreachable_store_is_one_clear_message_without_the_password(tmp_path: Path) -> None:

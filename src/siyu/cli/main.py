@@ -9,14 +9,24 @@ from rich.table import Table
 from sqlalchemy.exc import OperationalError
 
 from siyu import __version__
+from siyu.analytics import ladder, lifecycle
 from siyu.cli import demo, imports
-from siyu.cli.common import console, handle_errors, settings, store, t, workspace_session
+from siyu.cli.common import (
+    console,
+    handle_errors,
+    progress_bar,
+    settings,
+    store,
+    t,
+    workspace_session,
+)
 from siyu.customers import repository as customers
 from siyu.customers.service import explain_customer
 from siyu.db.engine import make_engine, unit_of_work
 from siyu.db.migrate import upgrade
 from siyu.kit.errors import NotFoundError
 from siyu.kit.i18n import translate
+from siyu.scoring.service import STEPS, run_daily
 from siyu.store import load_cipher, open_store, unreachable
 from siyu.workspaces import repository as workspace_repo
 from siyu.workspaces import service as workspaces
@@ -61,6 +71,36 @@ def init() -> None:
         opened.close()
     url = opened.engine.url.render_as_string(hide_password=True)
     console.print(f"[green]✓[/] {translate('store.ready', config.locale, url=url, head=head)}")
+
+
+@app.command()
+@handle_errors
+def run() -> None:
+    """Run the daily pipeline: snapshot, customer features, segments, published profiles."""
+    config = settings()
+    with store() as opened, workspace_session(opened) as (session, workspace_id):
+        root = config.home / "warehouse" / config.workspace
+        with progress_bar() as bar:
+            task = bar.add_task("run", total=len(STEPS))
+            report = run_daily(
+                session, workspace_id, root=root,
+                progress=lambda step: bar.update(task, description=step, advance=1),
+            )  # fmt: skip
+    table = Table(t("step", "步骤"), t("seconds", "秒"))
+    for step, seconds in report.seconds.items():
+        table.add_row(step, f"{seconds:.2f}")
+    console.print(table)
+    locale = config.locale
+    for title, names, labels, found in (
+        (t("value ladder", "价值阶梯"), ladder.TIERS, ladder.TIER_LABELS[locale], report.tiers),
+        (t("lifecycle", "生命周期"), lifecycle.STAGES, lifecycle.STAGE_LABELS[locale],
+         report.stages),
+    ):  # fmt: skip
+        counts = Table(title, t("customers", "客户数"))
+        for name, label in zip(names, labels, strict=True):
+            counts.add_row(label, f"{found.get(name, 0):,}")
+        console.print(counts)
+    console.print(f"{report.customers:,} {t('profiles published', '个客户画像已发布')}")
 
 
 @workspace_app.command("create")

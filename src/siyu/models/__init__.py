@@ -7,6 +7,7 @@ from siyu.models.customer import Customer, CustomerMerge, Identity
 from siyu.models.imports import ImportBatch
 from siyu.models.order import Order, OrderLine, Refund
 from siyu.models.product import Product
+from siyu.models.profile import CustomerProfile
 from siyu.models.shop import Shop
 from siyu.models.staff import StaffAccount
 from siyu.models.workspace import Workspace
@@ -18,6 +19,7 @@ __all__ = [
     "Contact",
     "Customer",
     "CustomerMerge",
+    "CustomerProfile",
     "Identity",
     "ImportBatch",
     "Order",

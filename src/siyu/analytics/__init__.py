@@ -1,0 +1,1 @@
+"""Pure analytics over per-customer arrays: models and figures, never the database."""

@@ -1,0 +1,1 @@
+"""The daily pipeline: snapshot → analytics → customer profiles."""

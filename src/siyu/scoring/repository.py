@@ -1,0 +1,19 @@
+"""Publishing profiles: replace a workspace's rows in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from siyu.db import bulk
+from siyu.models import CustomerProfile
+
+
+def replace_profiles(session: Session, workspace_id: int, rows: Sequence[dict[str, Any]]) -> None:
+    """Delete the workspace's profiles and insert the new ones (atomic with the caller)."""
+    session.execute(delete(CustomerProfile).where(CustomerProfile.workspace_id == workspace_id))
+    for start in range(0, len(rows), 100_000):
+        bulk.insert_rows(session, CustomerProfile, rows[start : start + 100_000])

@@ -1,0 +1,63 @@
+"""The daily pipeline publishes one profile per customer, repeatably, on both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from siyu.demo.loader import DemoLoader
+from siyu.demo.simulator import simulate_brand
+from siyu.kit.crypto import PiiCipher
+from siyu.models import Customer, CustomerProfile, Order
+from siyu.scoring.service import run_daily
+
+
+def _profiles(session: Session, workspace_id: int) -> list[CustomerProfile]:
+    return list(
+        session.scalars(select(CustomerProfile).where(CustomerProfile.workspace_id == workspace_id))
+    )
+
+
+def test_profiles_for_every_customer_and_a_repeat_run_replaces_them(
+    session: Session, workspace_id: int, cipher: PiiCipher, tmp_path: Path
+) -> None:
+    brand = simulate_brand(orders=2_000, seed=8)
+    DemoLoader(session, workspace_id, cipher, brand).load()
+    as_of = datetime(2026, 11, 1, tzinfo=UTC)
+    report = run_daily(session, workspace_id, root=tmp_path, as_of=as_of)
+    customers = session.scalar(
+        select(func.count()).select_from(Customer).where(Customer.workspace_id == workspace_id)
+    )
+    profiles = _profiles(session, workspace_id)
+    assert len(profiles) == customers == report.customers
+    assert set(report.seconds) == {"snapshot", "features", "segments", "publish"}
+    by_tier = {tier: sum(p.tier == tier for p in profiles) for tier in report.tiers}
+    assert by_tier == report.tiers
+    for p in profiles:
+        assert (p.n_purchases == 0) == (p.stage == "none")
+        assert p.tier != "repeat" or p.n_purchases == 2
+        assert p.in_pool or p.tier != "potential"
+    paid = session.scalar(
+        select(func.sum(Order.paid_fen - Order.refunded_fen)).where(
+            Order.workspace_id == workspace_id,
+            Order.status.in_(("paid", "shipped", "completed")),
+            Order.refunded_fen < Order.paid_fen,
+        )
+    )
+    assert sum(p.net_paid_fen for p in profiles) == paid
+    again = run_daily(session, workspace_id, root=tmp_path, as_of=as_of)
+    assert again.tiers == report.tiers and len(_profiles(session, workspace_id)) == customers
+
+
+def test_an_earlier_as_of_ignores_later_orders(
+    session: Session, workspace_id: int, cipher: PiiCipher, tmp_path: Path
+) -> None:
+    DemoLoader(session, workspace_id, cipher, simulate_brand(orders=2_000, seed=9)).load()
+    late = run_daily(session, workspace_id, root=tmp_path, as_of=datetime(2026, 11, 1, tzinfo=UTC))
+    early = run_daily(session, workspace_id, root=tmp_path, as_of=datetime(2025, 1, 1, tzinfo=UTC))
+    assert early.tiers["bought_once"] + early.tiers["repeat"] < (
+        late.tiers["bought_once"] + late.tiers["repeat"]
+    )
