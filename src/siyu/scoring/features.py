@@ -24,6 +24,7 @@ class CustomerFeatures:
 
     customer_id: NDArray[np.int64]
     n_purchases: NDArray[np.int64]
+    n_purchase_days: NDArray[np.int64]  # distinct days with a purchase (for cycles and CLV)
     first_day: NDArray[np.float64]  # NaN without a purchase
     last_day: NDArray[np.float64]
     net_paid_fen: NDArray[np.int64]
@@ -56,6 +57,7 @@ def per_customer_purchases(orders: Table, until: datetime) -> Table:
     p = purchases(orders, until)
     grouped = p.group_by("customer_id").aggregate(
         n_purchases=p.count(),
+        n_purchase_days=p.day.floor().nunique(),
         first_day=p.day.min(),
         last_day=p.day.max(),
         net_paid_fen=p.net_fen.sum(),
@@ -111,6 +113,7 @@ def customer_features(t: dict[str, Table], until: datetime) -> CustomerFeatures:
     return CustomerFeatures(
         customer_id=frame["customer_id"].to_numpy(np.int64),
         n_purchases=n,
+        n_purchase_days=frame["n_purchase_days"].fillna(0).to_numpy(np.int64),
         first_day=frame["first_day"].to_numpy(np.float64, na_value=np.nan),
         last_day=frame["last_day"].to_numpy(np.float64, na_value=np.nan),
         net_paid_fen=net,

@@ -65,7 +65,8 @@ def segment(features: CustomerFeatures, as_of_day: float) -> Segments:
     bought = features.n_purchases > 0
     last = np.where(bought, features.last_day, as_of_day)
     first = np.where(bought, features.first_day, as_of_day)
-    stage = lifecycle.lifecycle_stages(first, last, features.n_purchases, as_of_day)
+    # Several orders on one day are one purchase occasion: cycles count distinct days.
+    stage = lifecycle.lifecycle_stages(first, last, features.n_purchase_days, as_of_day)
     recency = np.where(bought, as_of_day - last, 0.0)
     scores = rfm.rfm_scores(recency, features.n_purchases, features.net_paid_fen)
     return Segments(tier=tier, stage=stage, rfm=scores)
