@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     locale: Literal["zh-CN", "en"] = "zh-CN"
     workspace: str = Field(default="demo", description="Workspace (brand) slug the CLI acts on.")
+    analytics_engine: Literal["duckdb", "pyspark"] = Field(
+        default="duckdb", description="Engine that reads the snapshot (pyspark: siyu[spark])."
+    )
     pii_key: SecretStr | None = Field(
         default=None, description="Base64 32-byte master key for personal data; else key_file."
     )

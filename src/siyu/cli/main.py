@@ -83,7 +83,7 @@ def run() -> None:
         with progress_bar() as bar:
             task = bar.add_task("run", total=len(STEPS))
             report = run_daily(
-                session, workspace_id, root=root,
+                session, workspace_id, root=root, engine=config.analytics_engine,
                 progress=lambda step: bar.update(task, description=step, advance=1),
             )  # fmt: skip
     table = Table(t("step", "步骤"), t("seconds", "秒"))

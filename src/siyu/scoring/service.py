@@ -22,7 +22,7 @@ from siyu.analytics import ladder, lifecycle, rfm
 from siyu.kit.clock import utcnow
 from siyu.scoring import repository
 from siyu.scoring.features import SECONDS_PER_DAY, CustomerFeatures, customer_features
-from siyu.warehouse.engine import connect, tables
+from siyu.warehouse.engine import EngineName, connect, tables
 from siyu.warehouse.snapshot import SnapshotWriter
 
 Progress = Callable[[str], None]
@@ -119,6 +119,7 @@ def run_daily(
     *,
     root: Path,
     as_of: datetime | None = None,
+    engine: EngineName = "duckdb",
     progress: Progress | None = None,
 ) -> RunReport:
     """Run the pipeline for one workspace; the caller commits the published profiles."""
@@ -127,7 +128,7 @@ def run_daily(
     with _timed(report, "snapshot", progress):
         SnapshotWriter(session, workspace_id, root).refresh()
     with _timed(report, "features", progress):
-        features = customer_features(tables(connect(), root), moment)
+        features = customer_features(tables(connect(engine), root), moment)
     with _timed(report, "segments", progress):
         seg = segment(features, moment.timestamp() / SECONDS_PER_DAY)
     with _timed(report, "publish", progress):
