@@ -12,7 +12,7 @@ from siyu.demo.loader import DemoLoader
 from siyu.demo.simulator import simulate_brand
 from siyu.kit.crypto import PiiCipher
 from siyu.models import Customer, CustomerProfile, Order
-from siyu.scoring.service import run_daily
+from siyu.scoring.service import STEPS, run_daily
 
 
 def _profiles(session: Session, workspace_id: int) -> list[CustomerProfile]:
@@ -33,7 +33,7 @@ def test_profiles_for_every_customer_and_a_repeat_run_replaces_them(
     )
     profiles = _profiles(session, workspace_id)
     assert len(profiles) == customers == report.customers
-    assert set(report.seconds) == {"snapshot", "features", "segments", "publish"}
+    assert tuple(report.seconds) == STEPS
     by_tier = {tier: sum(p.tier == tier for p in profiles) for tier in report.tiers}
     assert by_tier == report.tiers
     for p in profiles:
@@ -61,3 +61,29 @@ def test_an_earlier_as_of_ignores_later_orders(
     assert early.tiers["bought_once"] + early.tiers["repeat"] < (
         late.tiers["bought_once"] + late.tiers["repeat"]
     )
+
+
+def test_value_figures_separate_the_living_from_the_lapsed(
+    session: Session, workspace_id: int, cipher: PiiCipher, tmp_path: Path
+) -> None:
+    brand = simulate_brand(orders=4_000, seed=10)
+    loaded = DemoLoader(session, workspace_id, cipher, brand).load()
+    run_daily(session, workspace_id, root=tmp_path, as_of=datetime.combine(
+        brand.end, datetime.min.time(), tzinfo=UTC))  # fmt: skip
+    profile = {p.customer_id: p for p in _profiles(session, workspace_id)}
+    alive, lapsed = [], []
+    for index, customer_id in enumerate(loaded.customer_ids.tolist()):
+        p = profile.get(customer_id)
+        if p is None or p.n_purchases == 0:
+            continue
+        assert p.p_alive is not None and 0.0 <= p.p_alive <= 1.0
+        assert p.clv_fen is not None and p.clv_fen >= 0
+        assert p.expected_purchases_365d is not None and p.expected_purchases_365d >= 0
+        if p.n_purchases >= 2:
+            (alive if brand.customers.alive_at_end[index] else lapsed).append(p)
+    assert len(alive) > 50 and len(lapsed) > 50
+    mean = lambda group, f: sum(getattr(p, f) for p in group) / len(group)  # noqa: E731
+    assert mean(alive, "p_alive") > mean(lapsed, "p_alive") + 0.1
+    assert mean(alive, "expected_purchases_365d") > 1.5 * mean(lapsed, "expected_purchases_365d")
+    for p in profile.values():
+        assert (p.p_alive is None) == (p.n_purchases == 0)

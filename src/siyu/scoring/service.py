@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
-from siyu.analytics import ladder, lifecycle, rfm
+from siyu.analytics import clv, ladder, lifecycle, rfm
 from siyu.kit.clock import utcnow
 from siyu.scoring import repository
 from siyu.scoring.features import SECONDS_PER_DAY, CustomerFeatures, customer_features
@@ -26,7 +27,10 @@ from siyu.warehouse.engine import EngineName, connect, tables
 from siyu.warehouse.snapshot import SnapshotWriter
 
 Progress = Callable[[str], None]
-STEPS = ("snapshot", "features", "segments", "publish")
+STEPS = ("snapshot", "features", "segments", "value", "publish")
+MIN_REPEAT_BUYERS = 30  # below this the CLV models are not fitted (too little to learn from)
+CLV_MONTHS = 12
+MONTHLY_DISCOUNT_RATE = 0.01
 
 
 @dataclass
@@ -47,6 +51,17 @@ class Segments:
     tier: Any
     stage: lifecycle.LifecycleResult
     rfm: rfm.RfmResult
+
+
+@dataclass(frozen=True)
+class ValueFigures:
+    """CLV-model figures of every customer (NaN where a customer has no purchase)."""
+
+    p_alive: NDArray[np.float64]
+    expected_purchases: NDArray[np.float64]
+    expected_spend_fen: NDArray[np.float64]
+    clv_fen: NDArray[np.float64]
+    next_purchase_day: NDArray[np.float64]
 
 
 @contextmanager
@@ -72,8 +87,59 @@ def segment(features: CustomerFeatures, as_of_day: float) -> Segments:
     return Segments(tier=tier, stage=stage, rfm=scores)
 
 
+def value(features: CustomerFeatures, as_of_day: float) -> ValueFigures:
+    """Fit BG/NBD and Gamma-Gamma on the buyers (time in days); all NaN with too few repeaters."""
+    bought = features.n_purchase_days > 0
+    x = (features.n_purchase_days[bought] - 1).astype(np.float64)
+    if int((x > 0).sum()) < MIN_REPEAT_BUYERS:
+        nothing = np.full(len(features), np.nan)
+        return ValueFigures(nothing, nothing, nothing, nothing, nothing)
+    first, last = features.first_day[bought], features.last_day[bought]
+    recency = last - first
+    age = np.maximum(np.maximum(as_of_day - first, recency), 1e-3)
+    monetary = np.nan_to_num(features.mean_repeat_fen[bought])
+    purchases = clv.BGNBDModel().fit(x, recency, age)
+    spend = clv.GammaGammaModel().fit(x, monetary)
+    figures = clv.customer_value(
+        purchases, spend, x, recency, age, monetary, periods=CLV_MONTHS,
+        period_length=clv.DAYS_PER_MONTH, discount_rate=MONTHLY_DISCOUNT_RATE,
+        margin=features.margin,
+    )  # fmt: skip
+
+    def spread(values: NDArray[np.float64]) -> NDArray[np.float64]:
+        out = np.full(len(features), np.nan)
+        out[bought] = values
+        return out
+
+    return ValueFigures(
+        p_alive=spread(figures.p_alive),
+        expected_purchases=spread(figures.expected_purchases),
+        expected_spend_fen=spread(figures.expected_spend),
+        clv_fen=spread(figures.clv),
+        next_purchase_day=spread(as_of_day + figures.next_purchase_in),
+    )
+
+
+def _number(values: NDArray[np.float64], i: int) -> float | None:
+    return float(values[i]) if np.isfinite(values[i]) else None
+
+
+def _fen(values: NDArray[np.float64], i: int) -> int | None:
+    found = _number(values, i)
+    return None if found is None else round(found)
+
+
+def _moment(values: NDArray[np.float64], i: int) -> datetime | None:
+    day = _number(values, i)
+    return None if day is None else datetime.fromtimestamp(day * SECONDS_PER_DAY, UTC)
+
+
 def profile_rows(
-    workspace_id: int, features: CustomerFeatures, seg: Segments, as_of: datetime
+    workspace_id: int,
+    features: CustomerFeatures,
+    seg: Segments,
+    figures: ValueFigures,
+    as_of: datetime,
 ) -> list[dict[str, Any]]:
     """One profile row per customer."""
     computed = utcnow()
@@ -98,11 +164,11 @@ def profile_rows(
                 "rfm_segment": str(segments[i]),
                 "n_purchases": int(features.n_purchases[i]),
                 "net_paid_fen": int(features.net_paid_fen[i]),
-                "p_alive": None,
-                "expected_purchases_365d": None,
-                "expected_spend_fen": None,
-                "clv_fen": None,
-                "next_purchase_at": None,
+                "p_alive": _number(figures.p_alive, i),
+                "expected_purchases_365d": _number(figures.expected_purchases, i),
+                "expected_spend_fen": _fen(figures.expected_spend_fen, i),
+                "clv_fen": _fen(figures.clv_fen, i),
+                "next_purchase_at": _moment(figures.next_purchase_day, i),
                 "in_pool": bool(features.in_pool[i]),
                 "entry_channel_id": (
                     int(features.entry_channel_id[i]) if features.entry_channel_id[i] >= 0 else None
@@ -129,12 +195,14 @@ def run_daily(
         SnapshotWriter(session, workspace_id, root).refresh()
     with _timed(report, "features", progress):
         features = customer_features(tables(connect(engine), root), moment)
+    as_of_day = moment.timestamp() / SECONDS_PER_DAY
     with _timed(report, "segments", progress):
-        seg = segment(features, moment.timestamp() / SECONDS_PER_DAY)
+        seg = segment(features, as_of_day)
+    with _timed(report, "value", progress):
+        figures = value(features, as_of_day)
     with _timed(report, "publish", progress):
-        repository.replace_profiles(
-            session, workspace_id, profile_rows(workspace_id, features, seg, moment)
-        )
+        rows = profile_rows(workspace_id, features, seg, figures, moment)
+        repository.replace_profiles(session, workspace_id, rows)
     report.customers = len(features)
     report.tiers = ladder.tier_counts(seg.tier)
     counts = np.bincount(seg.stage.stage, minlength=len(lifecycle.STAGES)).tolist()
