@@ -8,6 +8,7 @@ transaction. Nothing is half-published.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -87,19 +88,30 @@ def segment(features: CustomerFeatures, as_of_day: float) -> Segments:
     return Segments(tier=tier, stage=stage, rfm=scores)
 
 
+def _no_value(n: int) -> ValueFigures:
+    nothing = np.full(n, np.nan)
+    return ValueFigures(nothing, nothing, nothing, nothing, nothing)
+
+
 def value(features: CustomerFeatures, as_of_day: float) -> ValueFigures:
     """Fit BG/NBD and Gamma-Gamma on the buyers (time in days); all NaN with too few repeaters."""
     bought = features.n_purchase_days > 0
     x = (features.n_purchase_days[bought] - 1).astype(np.float64)
     if int((x > 0).sum()) < MIN_REPEAT_BUYERS:
-        nothing = np.full(len(features), np.nan)
-        return ValueFigures(nothing, nothing, nothing, nothing, nothing)
+        return _no_value(len(features))
     first, last = features.first_day[bought], features.last_day[bought]
     recency = last - first
     age = np.maximum(np.maximum(as_of_day - first, recency), 1e-3)
     monetary = np.nan_to_num(features.mean_repeat_fen[bought])
-    purchases = clv.BGNBDModel().fit(x, recency, age)
-    spend = clv.GammaGammaModel().fit(x, monetary)
+    with warnings.catch_warnings():
+        # An unconverged fit (too little data, parameters running off to infinity) is not
+        # published: empty figures are honest, wrong ones are not.
+        warnings.simplefilter("error", clv.ConvergenceWarning)
+        try:
+            purchases = clv.BGNBDModel().fit(x, recency, age)
+            spend = clv.GammaGammaModel().fit(x, monetary)
+        except clv.ConvergenceWarning:
+            return _no_value(len(features))
     figures = clv.customer_value(
         purchases, spend, x, recency, age, monetary, periods=CLV_MONTHS,
         period_length=clv.DAYS_PER_MONTH, discount_rate=MONTHLY_DISCOUNT_RATE,

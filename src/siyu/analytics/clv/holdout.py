@@ -44,7 +44,10 @@ def split_orders(
     period_days: float = 1.0,
     unit_days: float = 1.0,
 ) -> HoldoutSplit:
-    """Split per-order arrays (float days) at ``calibration_end`` into calibration and holdout."""
+    """Split per-order arrays (float days) at ``calibration_end`` into calibration and holdout.
+
+    ``calibration_end`` should be a multiple of ``period_days`` so that no period straddles it.
+    """
     if holdout_end <= calibration_end:
         raise ValueError("holdout_end must come after calibration_end")
     calibration = histories_from_orders(

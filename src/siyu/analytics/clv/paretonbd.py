@@ -532,6 +532,7 @@ class ParetoNBDModel:
             penalizer=self.penalizer,
             tol=self.tol,
             max_iter=self.max_iter,
+            trust_region=False,  # the Hessian costs about three likelihood evaluations here
         )
         self.params_ = ParetoNBDParams.from_array(fit.params)
         self.standard_errors_ = ParetoNBDParams.from_array(np.sqrt(np.diag(fit.covariance)))

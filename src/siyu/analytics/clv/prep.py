@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeAlias
 
 import numpy as np
@@ -246,7 +246,7 @@ def group_histories(
     """Group per-customer (x, t_x, T) to unique rows with their total weight.
 
     Rows come out sorted by (x, t_x, T), the same as ``np.unique(..., axis=0)`` returns them;
-    a three-key ``lexsort`` does the work about ten times faster than ``np.unique`` on rows.
+    a three-key ``lexsort`` does the work six to ten times faster than ``np.unique`` on rows.
     """
     x, t_x, t_age = validate_histories(frequency, recency, age)
     x, t_x, t_age = x.ravel() + 0.0, t_x.ravel() + 0.0, t_age.ravel() + 0.0  # -0.0 -> 0.0
@@ -318,17 +318,28 @@ class _Objective:
     hessian: Hessian
     scale: float
     penalizer: float
+    last: dict[bytes, tuple[float, FloatArray]] = field(default_factory=dict)
+
+    def _natural(self, theta: FloatArray) -> tuple[float, FloatArray]:
+        """Log-likelihood and natural gradient at exp(theta), remembering the last point."""
+        key = theta.tobytes()
+        if key not in self.last:
+            self.last.clear()
+            with np.errstate(all="ignore"):
+                self.last[key] = self.log_likelihood(np.exp(theta))
+        return self.last[key]
 
     def __call__(self, theta: FloatArray) -> tuple[float, FloatArray]:
-        params = np.exp(theta)
-        value, grad = self.log_likelihood(params)
+        value, grad = self._natural(theta)
+        if not (np.isfinite(value) and np.all(np.isfinite(grad))):
+            return np.inf, np.zeros_like(theta)  # outside where the likelihood is computable
         loss = -value / self.scale + self.penalizer * float(theta @ theta)
-        return loss, -grad * params / self.scale + 2.0 * self.penalizer * theta
+        return loss, -grad * np.exp(theta) / self.scale + 2.0 * self.penalizer * theta
 
     def curvature(self, theta: FloatArray) -> FloatArray:
         """Hessian of the loss in log-parameters (chain rule on the exact natural Hessian)."""
         params = np.exp(theta)
-        _, grad = self.log_likelihood(params)
+        _, grad = self._natural(theta)
         log_hessian = np.outer(params, params) * self.hessian(params) + np.diag(params * grad)
         return -log_hessian / self.scale + 2.0 * self.penalizer * np.eye(theta.size)
 
@@ -342,27 +353,34 @@ def fit_log_parameters(
     penalizer: float,
     tol: float,
     max_iter: int,
+    trust_region: bool = True,
 ) -> LogParameterFit:
     """Maximise a total log-likelihood over positive parameters, optimising their logarithms.
 
     ``log_likelihood(params)`` returns the total and its exact gradient in natural parameters;
-    ``hessian(params)`` the exact Hessian. L-BFGS-B minimises the mean negative log-likelihood
-    plus ``penalizer * sum(log(params)**2)``; Newton steps with the exact Hessian then polish
-    the optimum until the largest gradient component (of the mean, with respect to the
-    log-parameters) is below ``tol``. The covariance is the inverse observed information
+    ``hessian(params)`` the exact Hessian. The loss is the mean negative log-likelihood plus
+    ``penalizer * sum(log(params)**2)``. A trust-region Newton method with the exact Hessian
+    (SciPy's ``trust-exact``) minimises it in a handful of iterations; where that fails or
+    wanders outside exp(±25) (a maximum at infinity), or with ``trust_region=False`` (when the
+    Hessian costs several likelihood evaluations), L-BFGS-B within those bounds does instead.
+    Newton steps then polish until the largest gradient component (of the mean, with respect
+    to the log-parameters) is below ``tol``. The covariance is the inverse observed information
     (minus the Hessian of the unpenalised log-likelihood) at the optimum.
     """
     objective = _Objective(log_likelihood, hessian, max(total_weight, 1.0), penalizer)
     theta0 = np.clip(np.log(np.asarray(start, dtype=np.float64)), -LOG_BOUND, LOG_BOUND)
-    result = optimize.minimize(
-        objective,
-        theta0,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[(-LOG_BOUND, LOG_BOUND)] * theta0.size,
-        options={"maxiter": max_iter, "ftol": 1e-15, "gtol": tol},
-    )
-    theta, steps, converged = _newton_polish(objective, np.asarray(result.x), tol)
+    theta, n_iter = _trust_region(objective, theta0, tol, max_iter) if trust_region else (None, 0)
+    if theta is None:
+        result = optimize.minimize(
+            objective,
+            theta0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-LOG_BOUND, LOG_BOUND)] * theta0.size,
+            options={"maxiter": max_iter, "ftol": 1e-15, "gtol": tol},
+        )
+        theta, n_iter = np.asarray(result.x, dtype=np.float64), int(result.nit)
+    theta, steps, converged = _newton_polish(objective, theta, tol)
     params = np.exp(theta)
     value, _ = log_likelihood(params)
     if not converged:
@@ -371,14 +389,36 @@ def fit_log_parameters(
             ConvergenceWarning,
             stacklevel=3,
         )
-    covariance = _covariance(hessian(params))
-    return LogParameterFit(params, value, covariance, int(result.nit) + steps, converged)
+    return LogParameterFit(params, value, _covariance(hessian(params)), n_iter + steps, converged)
+
+
+def _trust_region(
+    objective: _Objective, theta0: FloatArray, tol: float, max_iter: int
+) -> tuple[FloatArray | None, int]:
+    """Exact-Hessian trust-region Newton; None where it fails or leaves the parameter box."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = optimize.minimize(
+                objective,
+                theta0,
+                jac=True,
+                hess=objective.curvature,
+                method="trust-exact",
+                options={"gtol": tol, "maxiter": min(max_iter, 200)},
+            )
+    except (ValueError, np.linalg.LinAlgError):
+        return None, 0
+    theta = np.asarray(result.x, dtype=np.float64)
+    inside = bool(np.all(np.isfinite(theta)) and np.all(np.abs(theta) <= LOG_BOUND))
+    gradient_small = bool(np.max(np.abs(objective(theta)[1])) < max(tol, 1e-6))
+    return (theta if inside and gradient_small else None), int(result.nit)
 
 
 def _newton_polish(
     objective: _Objective, theta: FloatArray, tol: float, max_steps: int = 10
 ) -> tuple[FloatArray, int, bool]:
-    """Newton steps from the L-BFGS-B optimum; gives up when a step must be cut far back."""
+    """Newton steps from the optimiser's result; gives up when a step must be cut far back."""
     loss, grad = objective(theta)
     for step in range(max_steps):
         if np.max(np.abs(grad)) < tol:
