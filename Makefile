@@ -34,6 +34,7 @@ test: $(VENV)/.installed-dev lint
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/import_orders.py
+	$(BIN)/python bench/clv_fit.py
 
 clean:
 	rm -rf $(VENV) .siyu .pytest_cache .mypy_cache .ruff_cache
