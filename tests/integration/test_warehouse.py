@@ -85,3 +85,35 @@ def test_an_empty_workspace_still_has_readable_tables(
     snapshot.SnapshotWriter(session, workspace_id, tmp_path).refresh()
     t = tables(connect(), tmp_path)
     assert all(table.count().execute() == 0 for table in t.values())
+
+
+@pytest.mark.usefixtures("small_buckets")
+def test_a_crash_part_way_is_completed_by_the_next_run(
+    session: Session, workspace_id: int, cipher: PiiCipher, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    DemoLoader(session, workspace_id, cipher, simulate_brand(orders=2_000, seed=6)).load()
+    writer = snapshot.SnapshotWriter(session, workspace_id, tmp_path)
+    writer.refresh()
+    session.execute(update(Order).where(Order.workspace_id == workspace_id).values(
+        refunded_fen=0, updated_at=utcnow()))  # fmt: skip
+    original = snapshot.SnapshotWriter._write_bucket
+    calls = {"n": 0}
+
+    def crash_on_third(self: snapshot.SnapshotWriter, *args: object) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError("disk full")
+        original(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(snapshot.SnapshotWriter, "_write_bucket", crash_on_third)
+    with pytest.raises(OSError):
+        writer.refresh()
+    monkeypatch.setattr(snapshot.SnapshotWriter, "_write_bucket", original)
+    writer.refresh()
+    t = tables(connect(), tmp_path)
+    assert t["orders"].refunded_fen.sum().execute() == 0
+    assert t["orders"].count().execute() == session.scalar(
+        select(func.count()).select_from(Order).where(Order.workspace_id == workspace_id)
+    )
+    assert not list(tmp_path.rglob("*.tmp"))
