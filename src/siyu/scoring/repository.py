@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import delete
@@ -12,8 +12,9 @@ from siyu.db import bulk
 from siyu.models import CustomerProfile
 
 
-def replace_profiles(session: Session, workspace_id: int, rows: Sequence[dict[str, Any]]) -> None:
+def replace_profiles(
+    session: Session, workspace_id: int, columns: Mapping[str, Sequence[Any]]
+) -> None:
     """Delete the workspace's profiles and insert the new ones (atomic with the caller)."""
     session.execute(delete(CustomerProfile).where(CustomerProfile.workspace_id == workspace_id))
-    for start in range(0, len(rows), 100_000):
-        bulk.insert_rows(session, CustomerProfile, rows[start : start + 100_000])
+    bulk.insert_columns(session, CustomerProfile, columns)

@@ -132,63 +132,55 @@ def value(features: CustomerFeatures, as_of_day: float) -> ValueFigures:
     )
 
 
-def _number(values: NDArray[np.float64], i: int) -> float | None:
-    return float(values[i]) if np.isfinite(values[i]) else None
+def _nullable(values: NDArray[np.float64]) -> list[float | None]:
+    """Floats with NaN as None (SQL NULL)."""
+    return [None if v != v else v for v in values.tolist()]
 
 
-def _fen(values: NDArray[np.float64], i: int) -> int | None:
-    found = _number(values, i)
-    return None if found is None else round(found)
+def _fen(values: NDArray[np.float64]) -> list[int | None]:
+    return [None if v != v else round(v) for v in values.tolist()]
 
 
-def _moment(values: NDArray[np.float64], i: int) -> datetime | None:
-    day = _number(values, i)
-    return None if day is None else datetime.fromtimestamp(day * SECONDS_PER_DAY, UTC)
+def _moments(days: NDArray[np.float64]) -> list[datetime | None]:
+    return [
+        None if d != d or not np.isfinite(d) else datetime.fromtimestamp(d * SECONDS_PER_DAY, UTC)
+        for d in days.tolist()
+    ]
 
 
-def profile_rows(
+def profile_columns(
     workspace_id: int,
     features: CustomerFeatures,
     seg: Segments,
     figures: ValueFigures,
     as_of: datetime,
-) -> list[dict[str, Any]]:
-    """One profile row per customer."""
-    computed = utcnow()
-    tiers = np.asarray(ladder.TIERS)[seg.tier]
-    stages = np.asarray(lifecycle.STAGES)[seg.stage.stage]
-    segments = np.asarray(rfm.SEGMENTS)[seg.rfm.segment]
-    cycle, days = seg.stage.cycle_days, seg.stage.days_since
-    rows = []
-    for i in range(len(features)):
-        rows.append(
-            {
-                "workspace_id": workspace_id,
-                "customer_id": int(features.customer_id[i]),
-                "as_of": as_of.date(),
-                "tier": str(tiers[i]),
-                "stage": str(stages[i]),
-                "cycle_days": None if np.isnan(cycle[i]) else float(cycle[i]),
-                "days_since_purchase": None if np.isnan(days[i]) else float(days[i]),
-                "rfm_r": int(seg.rfm.recency[i]),
-                "rfm_f": int(seg.rfm.frequency[i]),
-                "rfm_m": int(seg.rfm.monetary[i]),
-                "rfm_segment": str(segments[i]),
-                "n_purchases": int(features.n_purchases[i]),
-                "net_paid_fen": int(features.net_paid_fen[i]),
-                "p_alive": _number(figures.p_alive, i),
-                "expected_purchases_365d": _number(figures.expected_purchases, i),
-                "expected_spend_fen": _fen(figures.expected_spend_fen, i),
-                "clv_fen": _fen(figures.clv_fen, i),
-                "next_purchase_at": _moment(figures.next_purchase_day, i),
-                "in_pool": bool(features.in_pool[i]),
-                "entry_channel_id": (
-                    int(features.entry_channel_id[i]) if features.entry_channel_id[i] >= 0 else None
-                ),
-                "computed_at": computed,
-            }
-        )
-    return rows
+) -> dict[str, list[Any]]:
+    """The profile table's columns, one entry per customer (no per-row Python objects)."""
+    n = len(features)
+    channel = features.entry_channel_id
+    return {
+        "workspace_id": [workspace_id] * n,
+        "customer_id": features.customer_id.tolist(),
+        "as_of": [as_of.date()] * n,
+        "tier": np.asarray(ladder.TIERS)[seg.tier].tolist(),
+        "stage": np.asarray(lifecycle.STAGES)[seg.stage.stage].tolist(),
+        "cycle_days": _nullable(seg.stage.cycle_days),
+        "days_since_purchase": _nullable(seg.stage.days_since),
+        "rfm_r": seg.rfm.recency.tolist(),
+        "rfm_f": seg.rfm.frequency.tolist(),
+        "rfm_m": seg.rfm.monetary.tolist(),
+        "rfm_segment": np.asarray(rfm.SEGMENTS)[seg.rfm.segment].tolist(),
+        "n_purchases": features.n_purchases.tolist(),
+        "net_paid_fen": features.net_paid_fen.tolist(),
+        "p_alive": _nullable(figures.p_alive),
+        "expected_purchases_365d": _nullable(figures.expected_purchases),
+        "expected_spend_fen": _fen(figures.expected_spend_fen),
+        "clv_fen": _fen(figures.clv_fen),
+        "next_purchase_at": _moments(figures.next_purchase_day),
+        "in_pool": features.in_pool.tolist(),
+        "entry_channel_id": [c if c >= 0 else None for c in channel.tolist()],
+        "computed_at": [utcnow()] * n,
+    }
 
 
 def run_daily(
@@ -213,8 +205,8 @@ def run_daily(
     with _timed(report, "value", progress):
         figures = value(features, as_of_day)
     with _timed(report, "publish", progress):
-        rows = profile_rows(workspace_id, features, seg, figures, moment)
-        repository.replace_profiles(session, workspace_id, rows)
+        columns = profile_columns(workspace_id, features, seg, figures, moment)
+        repository.replace_profiles(session, workspace_id, columns)
     report.customers = len(features)
     report.tiers = ladder.tier_counts(seg.tier)
     counts = np.bincount(seg.stage.stage, minlength=len(lifecycle.STAGES)).tolist()
