@@ -87,3 +87,10 @@ def test_value_figures_separate_the_living_from_the_lapsed(
     assert mean(alive, "expected_purchases_365d") > 1.5 * mean(lapsed, "expected_purchases_365d")
     for p in profile.values():
         assert (p.p_alive is None) == (p.n_purchases == 0)
+
+
+def test_an_empty_workspace_runs_and_publishes_nothing(
+    session: Session, workspace_id: int, tmp_path: Path
+) -> None:
+    report = run_daily(session, workspace_id, root=tmp_path, as_of=datetime(2026, 1, 1, tzinfo=UTC))
+    assert report.customers == 0 and _profiles(session, workspace_id) == []

@@ -57,7 +57,8 @@ def _executemany(
             if compiled.positional
             else dict(zip(names, values, strict=True))
         )
-    connection.exec_driver_sql(compiled.string, params)
+    if params:  # an empty list would run the statement once with no parameters
+        connection.exec_driver_sql(compiled.string, params)
 
 
 def _copy(
