@@ -24,10 +24,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
 
+from siyu.analytics.clv._estimator import MaximumLikelihoodModel
 from siyu.analytics.clv.prep import (
     ByValue,
     FloatArray,
-    NotFittedError,
     fit_log_parameters,
     group_histories,
     validate_histories,
@@ -442,22 +442,10 @@ def _cutoff(
 # --------------------------------------------------------------------------------------------
 
 
-class BGNBDModel:
+class BGNBDModel(MaximumLikelihoodModel[BGNBDParams]):
     """BG/NBD estimator: ``fit`` on (x, t_x, T), then per-customer predictions."""
 
-    params_: BGNBDParams
-    standard_errors_: BGNBDParams
-    covariance_: FloatArray
-    log_likelihood_: float
-    n_customers_: float
-    n_rows_: int
-    n_iter_: int
-    converged_: bool
-
-    def __init__(self, *, penalizer: float = 0.0, tol: float = 1e-9, max_iter: int = 2000):
-        self.penalizer = penalizer
-        self.tol = tol
-        self.max_iter = max_iter
+    params_type = BGNBDParams
 
     def fit(
         self,
@@ -493,27 +481,7 @@ class BGNBDModel:
             tol=self.tol,
             max_iter=self.max_iter,
         )
-        self.params_ = BGNBDParams.from_array(fit.params)
-        self.standard_errors_ = BGNBDParams.from_array(np.sqrt(np.diag(fit.covariance)))
-        self.covariance_ = fit.covariance
-        self.log_likelihood_ = fit.log_likelihood
-        self.n_customers_ = rows.n_customers
-        self.n_rows_ = len(rows)
-        self.n_iter_ = fit.n_iter
-        self.converged_ = fit.converged
-        return self
-
-    @classmethod
-    def from_params(cls, params: BGNBDParams) -> Self:
-        """A model with known parameters (no fit), for predictions."""
-        model = cls()
-        model.params_ = params
-        return model
-
-    def _fitted(self) -> BGNBDParams:
-        if not hasattr(self, "params_"):
-            raise NotFittedError("this BGNBDModel is not fitted yet; call fit first")
-        return self.params_
+        return self._remember(fit, n_customers=rows.n_customers, n_rows=len(rows))
 
     def p_alive(self, frequency: ArrayLike, recency: ArrayLike, age: ArrayLike) -> FloatArray:
         """Probability that each customer is alive at T."""

@@ -25,7 +25,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
 
-from siyu.analytics.clv.prep import ByValue, FloatArray, NotFittedError, fit_log_parameters
+from siyu.analytics.clv._estimator import MaximumLikelihoodModel
+from siyu.analytics.clv.prep import ByValue, FloatArray, fit_log_parameters
 
 __all__ = [
     "GammaGammaModel",
@@ -185,22 +186,10 @@ def conditional_expected_spend(
     return np.asarray(spend, dtype=np.float64)
 
 
-class GammaGammaModel:
+class GammaGammaModel(MaximumLikelihoodModel[GammaGammaParams]):
     """Gamma-Gamma estimator of spend per purchase, fitted on customers with x > 0."""
 
-    params_: GammaGammaParams
-    standard_errors_: GammaGammaParams
-    covariance_: FloatArray
-    log_likelihood_: float
-    n_customers_: float
-    n_rows_: int
-    n_iter_: int
-    converged_: bool
-
-    def __init__(self, *, penalizer: float = 0.0, tol: float = 1e-9, max_iter: int = 2000):
-        self.penalizer = penalizer
-        self.tol = tol
-        self.max_iter = max_iter
+    params_type = GammaGammaParams
 
     def fit(
         self, frequency: ArrayLike, monetary: ArrayLike, *, weights: ArrayLike | None = None
@@ -234,25 +223,8 @@ class GammaGammaModel:
             tol=self.tol,
             max_iter=self.max_iter,
         )
-        self.params_ = GammaGammaParams.from_array(fit.params)
-        self.standard_errors_ = GammaGammaParams.from_array(np.sqrt(np.diag(fit.covariance)))
-        self.covariance_ = fit.covariance
-        self.log_likelihood_ = fit.log_likelihood
-        self.n_customers_ = float(count.sum())
-        self.n_rows_ = int(data.x.size)
-        self.n_iter_ = fit.n_iter
-        self.converged_ = fit.converged
-        return self
-
-    @classmethod
-    def from_params(cls, params: GammaGammaParams) -> Self:
-        """A model with known parameters (no fit), for predictions."""
-        model = cls()
-        model.params_ = params
-        return model
+        return self._remember(fit, n_customers=float(count.sum()), n_rows=int(data.x.size))
 
     def conditional_expected_spend(self, frequency: ArrayLike, monetary: ArrayLike) -> FloatArray:
         """Expected spend per purchase of each customer."""
-        if not hasattr(self, "params_"):
-            raise NotFittedError("this GammaGammaModel is not fitted yet; call fit first")
-        return conditional_expected_spend(self.params_, frequency, monetary)
+        return conditional_expected_spend(self._fitted(), frequency, monetary)
