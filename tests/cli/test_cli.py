@@ -98,3 +98,14 @@ def test_unreachable_store_is_one_clear_message_without_the_password(tmp_path: P
         assert "Cannot reach the store" in result.stderr
         assert "hunter2" not in result.stderr + result.stdout
         assert "Traceback" not in result.stderr
+
+
+def test_a_bad_setting_is_one_clear_message(tmp_path: Path) -> None:
+    env_home = tmp_path
+    result = subprocess.run(
+        [sys.executable, "-m", "siyu", "run"], cwd=env_home, capture_output=True, text=True,
+        env={**os.environ, "SIYU_HOME": str(env_home), "SIYU_ANALYTICS_ENGINE": "hadoop"},
+        timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "SIYU_ANALYTICS_ENGINE" in result.stderr and "Traceback" not in result.stderr

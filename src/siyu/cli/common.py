@@ -8,6 +8,7 @@ from functools import wraps
 from typing import ParamSpec, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.orm import Session
@@ -26,8 +27,22 @@ R = TypeVar("R")
 
 
 def settings() -> Settings:
-    """Return the settings for this invocation."""
-    return get_settings()
+    """Return the settings for this invocation; a bad SIYU_ value is a clear error."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        detail = "; ".join(
+            f"SIYU_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise SiyuError("settings.invalid", detail=detail) from None
+
+
+def _locale() -> str:
+    try:
+        return settings().locale
+    except SiyuError:
+        return "en"
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
@@ -38,7 +53,7 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except SiyuError as exc:
-            err_console.print(f"[bold red]✗[/] {exc.message(settings().locale)}", highlight=False)
+            err_console.print(f"[bold red]✗[/] {exc.message(_locale())}", highlight=False)
             raise typer.Exit(code=2) from None
 
     return wrapper

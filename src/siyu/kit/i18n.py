@@ -8,6 +8,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "error.generic": {"en": "Something went wrong: {detail}", "zh-CN": "出错了：{detail}"},
     "error.not_found": {"en": "{what} not found: {ident}", "zh-CN": "未找到{what}：{ident}"},
     "error.invalid": {"en": "Invalid input: {detail}", "zh-CN": "输入无效：{detail}"},
+    "settings.invalid": {
+        "en": "Invalid setting: {detail}",
+        "zh-CN": "配置无效：{detail}",
+    },
     "store.missing": {
         "en": "No siyu store at {url}. Run `siyu init` first.",
         "zh-CN": "{url} 处没有 siyu 数据库，请先运行 `siyu init`。",
