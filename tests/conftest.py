@@ -61,8 +61,14 @@ def engine(
 
 
 @pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    """A session inside a transaction that is rolled back after the test."""
+def session(engine: Engine, request: pytest.FixtureRequest) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test.
+
+    Tests marked `committed` get `committed_session` instead.
+    """
+    if request.node.get_closest_marker("committed"):
+        yield request.getfixturevalue("committed_session")
+        return
     connection = engine.connect()
     transaction = connection.begin()
     db = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
@@ -72,6 +78,29 @@ def session(engine: Engine) -> Iterator[Session]:
         db.close()
         transaction.rollback()
         connection.close()
+
+
+@pytest.fixture
+def committed_session(
+    engine: Engine, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Session]:
+    """A session on a fresh store of `engine`'s backend whose commits are real.
+
+    For code that reads the store through a connection of its own (the warehouse snapshot
+    reads only committed data).
+    """
+    if engine.dialect.name == "sqlite":
+        url = f"sqlite:///{tmp_path / 'committed.db'}"
+    else:
+        server: PostgresServer = request.getfixturevalue("pg_server")
+        url = server.create_database(f"committed_{uuid.uuid4().hex[:8]}")
+    fresh = _migrated(url)
+    db = Session(bind=fresh, expire_on_commit=False)
+    try:
+        yield db
+    finally:
+        db.close()
+        fresh.dispose()
 
 
 @pytest.fixture

@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     analytics_engine: Literal["duckdb", "pyspark"] = Field(
         default="duckdb", description="Engine that reads the snapshot (pyspark: siyu[spark])."
     )
+    purchase_model: Literal["pareto_nbd", "bg_nbd"] = Field(
+        default="pareto_nbd",
+        description="CLV purchase model of the daily run (BG/NBD holds one-time buyers alive).",
+    )
     pii_key: SecretStr | None = Field(
         default=None, description="Base64 32-byte master key for personal data; else key_file."
     )

@@ -88,6 +88,9 @@ def test_demo_loads_once_and_says_what_and_where(tmp_path: Path) -> None:
     assert ran.returncode == 0, ran.stderr
     assert "profiles published" in ran.stdout and "Repeat" in ran.stdout
     assert (tmp_path / "warehouse" / "demo" / "manifest.json").exists()
+    log = (tmp_path / "logs" / "siyu.log").read_text(encoding="utf-8")
+    for step in ("snapshot", "features", "segments", "value", "publish"):
+        assert f"pipeline step {step} done in" in log
 
 
 def test_unreachable_store_is_one_clear_message_without_the_password(tmp_path: Path) -> None:

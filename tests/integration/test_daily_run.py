@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -13,6 +14,9 @@ from siyu.demo.simulator import simulate_brand
 from siyu.kit.crypto import PiiCipher
 from siyu.models import Customer, CustomerProfile, Order
 from siyu.scoring.service import STEPS, run_daily
+# The snapshot reads committed data through a connection of its own: commit what is loaded.
+pytestmark = pytest.mark.committed
+
 
 
 def _profiles(session: Session, workspace_id: int) -> list[CustomerProfile]:
@@ -26,6 +30,7 @@ def test_profiles_for_every_customer_and_a_repeat_run_replaces_them(
 ) -> None:
     brand = simulate_brand(orders=2_000, seed=8)
     DemoLoader(session, workspace_id, cipher, brand).load()
+    session.commit()
     as_of = datetime(2026, 11, 1, tzinfo=UTC)
     report = run_daily(session, workspace_id, root=tmp_path, as_of=as_of)
     customers = session.scalar(
@@ -56,6 +61,7 @@ def test_an_earlier_as_of_ignores_later_orders(
     session: Session, workspace_id: int, cipher: PiiCipher, tmp_path: Path
 ) -> None:
     DemoLoader(session, workspace_id, cipher, simulate_brand(orders=2_000, seed=9)).load()
+    session.commit()
     late = run_daily(session, workspace_id, root=tmp_path, as_of=datetime(2026, 11, 1, tzinfo=UTC))
     early = run_daily(session, workspace_id, root=tmp_path, as_of=datetime(2025, 1, 1, tzinfo=UTC))
     assert early.tiers["bought_once"] + early.tiers["repeat"] < (
@@ -68,6 +74,7 @@ def test_value_figures_separate_the_living_from_the_lapsed(
 ) -> None:
     brand = simulate_brand(orders=4_000, seed=10)
     loaded = DemoLoader(session, workspace_id, cipher, brand).load()
+    session.commit()
     run_daily(session, workspace_id, root=tmp_path, as_of=datetime.combine(
         brand.end, datetime.min.time(), tzinfo=UTC))  # fmt: skip
     profile = {p.customer_id: p for p in _profiles(session, workspace_id)}

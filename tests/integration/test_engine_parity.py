@@ -18,6 +18,9 @@ from siyu.kit.crypto import PiiCipher
 from siyu.scoring.features import customer_features
 from siyu.warehouse.engine import connect, tables
 from siyu.warehouse.snapshot import SnapshotWriter
+# The snapshot reads committed data through a connection of its own: commit what is loaded.
+pytestmark = pytest.mark.committed
+
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +35,8 @@ def test_duckdb_and_pyspark_agree(
     session: Session, workspace_id: int, cipher: PiiCipher, tmp_path: Path, spark: BaseBackend
 ) -> None:
     DemoLoader(session, workspace_id, cipher, simulate_brand(orders=3_000, seed=12)).load()
-    SnapshotWriter(session, workspace_id, tmp_path).refresh()
+    session.commit()
+    SnapshotWriter(session.get_bind(), workspace_id, tmp_path).refresh()
     as_of = datetime(2026, 10, 1, tzinfo=UTC)
     on_duckdb = customer_features(tables(connect("duckdb"), tmp_path), as_of)
     on_spark = customer_features(tables(spark, tmp_path), as_of)

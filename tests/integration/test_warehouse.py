@@ -16,6 +16,9 @@ from siyu.kit.crypto import PiiCipher
 from siyu.models import Contact, Order, OrderLine, Refund
 from siyu.warehouse import snapshot
 from siyu.warehouse.engine import connect, tables
+# The snapshot reads committed data through a connection of its own: commit what is loaded.
+pytestmark = pytest.mark.committed
+
 
 
 @pytest.fixture
@@ -34,7 +37,8 @@ def test_first_run_exports_every_fact_and_duckdb_reads_them(
     session: Session, workspace_id: int, cipher: PiiCipher, tmp_path: Path
 ) -> None:
     DemoLoader(session, workspace_id, cipher, simulate_brand(orders=2_000, seed=3)).load()
-    report = snapshot.SnapshotWriter(session, workspace_id, tmp_path).refresh()
+    session.commit()
+    report = snapshot.SnapshotWriter(session.get_bind(), workspace_id, tmp_path).refresh()
     assert report.full and report.buckets["orders"] > 1
     t = tables(connect(), tmp_path)
     assert t["orders"].count().execute() == session.scalar(
@@ -57,7 +61,8 @@ def test_second_run_rewrites_only_changed_buckets(
     session: Session, workspace_id: int, cipher: PiiCipher, tmp_path: Path
 ) -> None:
     DemoLoader(session, workspace_id, cipher, simulate_brand(orders=2_000, seed=4)).load()
-    writer = snapshot.SnapshotWriter(session, workspace_id, tmp_path)
+    session.commit()
+    writer = snapshot.SnapshotWriter(session.get_bind(), workspace_id, tmp_path)
     writer.refresh()
     files = sorted((tmp_path / "orders").glob("bucket-*.parquet"))
     before = {f.name: f.stat().st_mtime_ns for f in files}
@@ -68,6 +73,7 @@ def test_second_run_rewrites_only_changed_buckets(
     session.execute(
         update(Order).where(Order.id == target.id).values(status="closed", updated_at=utcnow())
     )
+    session.commit()
     report = writer.refresh()
     assert not report.full
     assert report.buckets == {"orders": 1, "order_lines": 1, "refunds": 1, "contacts": 0}
@@ -82,7 +88,7 @@ def test_second_run_rewrites_only_changed_buckets(
 def test_an_empty_workspace_still_has_readable_tables(
     session: Session, workspace_id: int, tmp_path: Path
 ) -> None:
-    snapshot.SnapshotWriter(session, workspace_id, tmp_path).refresh()
+    snapshot.SnapshotWriter(session.get_bind(), workspace_id, tmp_path).refresh()
     t = tables(connect(), tmp_path)
     assert all(table.count().execute() == 0 for table in t.values())
 
@@ -93,10 +99,12 @@ def test_a_crash_part_way_is_completed_by_the_next_run(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     DemoLoader(session, workspace_id, cipher, simulate_brand(orders=2_000, seed=6)).load()
-    writer = snapshot.SnapshotWriter(session, workspace_id, tmp_path)
+    session.commit()
+    writer = snapshot.SnapshotWriter(session.get_bind(), workspace_id, tmp_path)
     writer.refresh()
     session.execute(update(Order).where(Order.workspace_id == workspace_id).values(
         refunded_fen=0, updated_at=utcnow()))  # fmt: skip
+    session.commit()
     original = snapshot.SnapshotWriter._write_bucket
     calls = {"n": 0}
 

@@ -26,6 +26,7 @@ from siyu.db.engine import make_engine, unit_of_work
 from siyu.db.migrate import upgrade
 from siyu.kit.errors import NotFoundError
 from siyu.kit.i18n import translate
+from siyu.kit.logs import log_to_file
 from siyu.scoring.service import STEPS, run_daily
 from siyu.store import load_cipher, open_store, unreachable
 from siyu.workspaces import repository as workspace_repo
@@ -78,12 +79,14 @@ def init() -> None:
 def run() -> None:
     """Run the daily pipeline: snapshot, customer features, segments, published profiles."""
     config = settings()
+    log_to_file(config.home)
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         root = config.home / "warehouse" / config.workspace
         with progress_bar() as bar:
             task = bar.add_task("run", total=len(STEPS))
             report = run_daily(
                 session, workspace_id, root=root, engine=config.analytics_engine,
+                purchase_model=config.purchase_model,
                 progress=lambda step: bar.update(task, description=step, advance=1),
             )  # fmt: skip
     table = Table(t("step", "步骤"), t("seconds", "秒"))

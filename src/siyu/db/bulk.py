@@ -45,7 +45,8 @@ def _executemany(
     converters = [
         (i, proc)
         for i in order
-        if (proc := table.c[names[i]].type.bind_processor(dialect)) is not None
+        if (proc := table.c[names[i]].type.dialect_impl(dialect).bind_processor(dialect))
+        is not None
     ]
     params: list[Any] = []
     for row in rows:

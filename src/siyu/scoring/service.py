@@ -7,6 +7,7 @@ transaction. Nothing is half-published.
 
 from __future__ import annotations
 
+import logging
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -14,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +28,12 @@ from siyu.scoring.features import SECONDS_PER_DAY, CustomerFeatures, customer_fe
 from siyu.warehouse.engine import EngineName, connect, tables
 from siyu.warehouse.snapshot import SnapshotWriter
 
+log = logging.getLogger(__name__)
+PurchaseModelName = Literal["pareto_nbd", "bg_nbd"]
+PURCHASE_MODELS: dict[str, type[clv.BGNBDModel] | type[clv.ParetoNBDModel]] = {
+    "pareto_nbd": clv.ParetoNBDModel,
+    "bg_nbd": clv.BGNBDModel,
+}
 Progress = Callable[[str], None]
 STEPS = ("snapshot", "features", "segments", "value", "publish")
 MIN_REPEAT_BUYERS = 30  # below this the CLV models are not fitted (too little to learn from)
@@ -72,6 +79,7 @@ def _timed(report: RunReport, step: str, progress: Progress | None) -> Iterator[
     started = time.perf_counter()
     yield
     report.seconds[step] = time.perf_counter() - started
+    log.info("pipeline step %s done in %.2f s", step, report.seconds[step])
 
 
 def segment(features: CustomerFeatures, as_of_day: float) -> Segments:
@@ -93,8 +101,14 @@ def _no_value(n: int) -> ValueFigures:
     return ValueFigures(nothing, nothing, nothing, nothing, nothing)
 
 
-def value(features: CustomerFeatures, as_of_day: float) -> ValueFigures:
-    """Fit BG/NBD and Gamma-Gamma on the buyers (time in days); all NaN with too few repeaters."""
+def value(
+    features: CustomerFeatures, as_of_day: float, purchase_model: PurchaseModelName = "pareto_nbd"
+) -> ValueFigures:
+    """Fit the purchase model and Gamma-Gamma on the buyers (time in days).
+
+    All NaN with too few repeat buyers. Pareto/NBD is the default: BG/NBD assumes nobody
+    leaves before a repeat purchase, so it calls every one-time buyer certainly alive.
+    """
     bought = features.n_purchase_days > 0
     x = (features.n_purchase_days[bought] - 1).astype(np.float64)
     if int((x > 0).sum()) < MIN_REPEAT_BUYERS:
@@ -108,7 +122,7 @@ def value(features: CustomerFeatures, as_of_day: float) -> ValueFigures:
         # published: empty figures are honest, wrong ones are not.
         warnings.simplefilter("error", clv.ConvergenceWarning)
         try:
-            purchases = clv.BGNBDModel().fit(x, recency, age)
+            purchases = PURCHASE_MODELS[purchase_model]().fit(x, recency, age)
             spend = clv.GammaGammaModel().fit(x, monetary)
         except clv.ConvergenceWarning:
             return _no_value(len(features))
@@ -190,20 +204,25 @@ def run_daily(
     root: Path,
     as_of: datetime | None = None,
     engine: EngineName = "duckdb",
+    purchase_model: PurchaseModelName = "pareto_nbd",
     progress: Progress | None = None,
 ) -> RunReport:
-    """Run the pipeline for one workspace; the caller commits the published profiles."""
+    """Run the pipeline for one workspace; the caller commits the published profiles.
+
+    The snapshot reads the store's committed state through its own read-only connection.
+    """
     moment = (as_of or utcnow()).astimezone(UTC)
     report = RunReport(as_of=moment)
+    log.info("pipeline run for workspace %d as of %s", workspace_id, moment.isoformat())
     with _timed(report, "snapshot", progress):
-        SnapshotWriter(session, workspace_id, root).refresh()
+        SnapshotWriter(session.get_bind().engine, workspace_id, root).refresh()
     with _timed(report, "features", progress):
         features = customer_features(tables(connect(engine), root), moment)
     as_of_day = moment.timestamp() / SECONDS_PER_DAY
     with _timed(report, "segments", progress):
         seg = segment(features, as_of_day)
     with _timed(report, "value", progress):
-        figures = value(features, as_of_day)
+        figures = value(features, as_of_day, purchase_model)
     with _timed(report, "publish", progress):
         columns = profile_columns(workspace_id, features, seg, figures, moment)
         repository.replace_profiles(session, workspace_id, columns)

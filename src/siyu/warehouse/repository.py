@@ -2,32 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import pyarrow as pa
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from siyu.db.arrow import ArrowReader
 from siyu.models import Channel, ChannelCost, Contact, Customer, Order, OrderLine, Product, Refund
 from siyu.models.shop import Shop
+from siyu.warehouse.schemas import SCHEMAS
 
 
 def changed_buckets(
-    session: Session, workspace_id: int, model: Any, since: datetime | None, size: int
+    reader: ArrowReader, workspace_id: int, model: Any, since: datetime | None, size: int
 ) -> set[int]:
     """Id buckets of `model` (orders or contacts) holding rows updated after `since`."""
     query = select(model.id // size).where(model.workspace_id == workspace_id).distinct()
     if since is not None:
         query = query.where(model.updated_at > since)
-    return set(session.scalars(query))
+    return {int(bucket) for bucket in reader.scalars(query)}
 
 
 def _in_bucket(query: Any, column: Any, bucket: int, size: int) -> Any:
     return query.where(column >= bucket * size, column < (bucket + 1) * size)
 
 
-def orders_in(session: Session, workspace_id: int, bucket: int, size: int) -> Sequence[Any]:
+def orders_in(reader: ArrowReader, workspace_id: int, bucket: int, size: int) -> pa.Table:
     """Orders of one id bucket, with their shop's domain."""
     query = (
         select(Order.id, Order.shop_id, Shop.domain, Order.customer_id, Order.status,
@@ -37,10 +38,10 @@ def orders_in(session: Session, workspace_id: int, bucket: int, size: int) -> Se
         .where(Order.workspace_id == workspace_id)
         .order_by(Order.id)
     )  # fmt: skip
-    return session.execute(_in_bucket(query, Order.id, bucket, size)).all()
+    return reader.read(_in_bucket(query, Order.id, bucket, size), SCHEMAS["orders"])
 
 
-def lines_in(session: Session, workspace_id: int, bucket: int, size: int) -> Sequence[Any]:
+def lines_in(reader: ArrowReader, workspace_id: int, bucket: int, size: int) -> pa.Table:
     """Order lines whose order is in one id bucket, with the product's role and cost."""
     query = (
         select(OrderLine.id, OrderLine.order_id, OrderLine.product_id, Product.role,
@@ -50,10 +51,10 @@ def lines_in(session: Session, workspace_id: int, bucket: int, size: int) -> Seq
         .where(OrderLine.workspace_id == workspace_id)
         .order_by(OrderLine.id)
     )  # fmt: skip
-    return session.execute(_in_bucket(query, OrderLine.order_id, bucket, size)).all()
+    return reader.read(_in_bucket(query, OrderLine.order_id, bucket, size), SCHEMAS["order_lines"])
 
 
-def refunds_in(session: Session, workspace_id: int, bucket: int, size: int) -> Sequence[Any]:
+def refunds_in(reader: ArrowReader, workspace_id: int, bucket: int, size: int) -> pa.Table:
     """Refunds whose order is in one id bucket."""
     query = (
         select(Refund.id, Refund.order_id, Refund.order_line_id, Refund.amount_fen,
@@ -61,10 +62,10 @@ def refunds_in(session: Session, workspace_id: int, bucket: int, size: int) -> S
         .where(Refund.workspace_id == workspace_id)
         .order_by(Refund.id)
     )  # fmt: skip
-    return session.execute(_in_bucket(query, Refund.order_id, bucket, size)).all()
+    return reader.read(_in_bucket(query, Refund.order_id, bucket, size), SCHEMAS["refunds"])
 
 
-def contacts_in(session: Session, workspace_id: int, bucket: int, size: int) -> Sequence[Any]:
+def contacts_in(reader: ArrowReader, workspace_id: int, bucket: int, size: int) -> pa.Table:
     """Contacts of one id bucket."""
     query = (
         select(Contact.id, Contact.customer_id, Contact.carrier, Contact.staff_account_id,
@@ -72,10 +73,10 @@ def contacts_in(session: Session, workspace_id: int, bucket: int, size: int) -> 
         .where(Contact.workspace_id == workspace_id)
         .order_by(Contact.id)
     )  # fmt: skip
-    return session.execute(_in_bucket(query, Contact.id, bucket, size)).all()
+    return reader.read(_in_bucket(query, Contact.id, bucket, size), SCHEMAS["contacts"])
 
 
-def channel_costs(session: Session, workspace_id: int) -> Sequence[Any]:
+def channel_costs(reader: ArrowReader, workspace_id: int) -> pa.Table:
     """Every channel's daily spend, with the channel's kind."""
     query = (
         select(ChannelCost.channel_id, Channel.kind, ChannelCost.day, ChannelCost.amount_fen)
@@ -83,14 +84,14 @@ def channel_costs(session: Session, workspace_id: int) -> Sequence[Any]:
         .where(ChannelCost.workspace_id == workspace_id)
         .order_by(ChannelCost.channel_id, ChannelCost.day)
     )
-    return session.execute(query).all()
+    return reader.read(query, SCHEMAS["channel_costs"])
 
 
-def customers(session: Session, workspace_id: int) -> Sequence[Any]:
+def customers(reader: ArrowReader, workspace_id: int) -> pa.Table:
     """Every customer's id and first-seen time (no personal data)."""
     query = (
         select(Customer.id, Customer.first_seen_at, Customer.created_at)
         .where(Customer.workspace_id == workspace_id)
         .order_by(Customer.id)
     )
-    return session.execute(query).all()
+    return reader.read(query, SCHEMAS["customers"])

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,8 +21,9 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 
+from siyu.db.arrow import ArrowReader, open_reader
 from siyu.kit.clock import utcnow
 from siyu.models import Contact, Order
 from siyu.warehouse import repository
@@ -46,16 +47,6 @@ class SnapshotReport:
     buckets: dict[str, int] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
-
-
-def _to_table(rows: Sequence[Any], schema: pa.Schema) -> pa.Table:
-    columns: list[Sequence[Any]] = (
-        list(zip(*rows, strict=True)) if rows else [[] for _ in schema.names]
-    )
-    return pa.Table.from_arrays(
-        [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)],
-        schema=schema,
-    )
 
 
 def _write(path: Path, table: pa.Table) -> None:
@@ -83,21 +74,25 @@ def _write_manifest(root: Path, manifest: dict[str, Any]) -> None:
 
 
 class SnapshotWriter:
-    """Refreshes the snapshot of one workspace inside a read-only use of the session."""
+    """Refreshes the snapshot of one workspace from a read-only view of the committed store."""
 
-    def __init__(self, session: Session, workspace_id: int, root: Path) -> None:
-        self.session = session
+    def __init__(self, engine: Engine, workspace_id: int, root: Path) -> None:
+        self.engine = engine
         self.workspace_id = workspace_id
         self.root = root
 
     def refresh(self, progress: Progress | None = None) -> SnapshotReport:
         """Rewrite the buckets that changed since the last run (all of them the first time)."""
+        with open_reader(self.engine) as reader:
+            return self._refresh(reader, progress)
+
+    def _refresh(self, reader: ArrowReader, progress: Progress | None) -> SnapshotReport:
         started, clock = utcnow(), time.perf_counter()
         manifest = read_manifest(self.root)
         since = datetime.fromisoformat(manifest["watermark"]) if manifest else None
         report = SnapshotReport(self.root, full=since is None)
-        order_buckets = self._changed(Order, since)
-        contact_buckets = self._changed(Contact, since)
+        order_buckets = self._changed(reader, Order, since)
+        contact_buckets = self._changed(reader, Contact, since)
         fetchers = {
             "orders": (order_buckets, repository.orders_in),
             "order_lines": (order_buckets, repository.lines_in),
@@ -108,7 +103,7 @@ class SnapshotWriter:
         done = 0
         for name, (buckets, fetch) in fetchers.items():
             for bucket in sorted(buckets):
-                rows = fetch(self.session, self.workspace_id, bucket, BUCKET_IDS)
+                rows = fetch(reader, self.workspace_id, bucket, BUCKET_IDS)
                 self._write_bucket(name, bucket, rows, report)
                 done += 1
                 if progress is not None:
@@ -116,9 +111,9 @@ class SnapshotWriter:
             report.buckets[name] = len(buckets)
         for name, whole in (("channel_costs", repository.channel_costs),
                             ("customers", repository.customers)):  # fmt: skip
-            rows = whole(self.session, self.workspace_id)
-            _write(self.root / name / "all.parquet", _to_table(rows, SCHEMAS[name]))
-            report.rows[name] = len(rows)
+            rows = whole(reader, self.workspace_id)
+            _write(self.root / name / "all.parquet", rows)
+            report.rows[name] = rows.num_rows
             done += 1
             if progress is not None:
                 progress(name, done, steps)
@@ -129,24 +124,22 @@ class SnapshotWriter:
         report.seconds = time.perf_counter() - clock
         return report
 
-    def _changed(self, model: Any, since: datetime | None) -> set[int]:
-        return repository.changed_buckets(self.session, self.workspace_id, model, since, BUCKET_IDS)
+    def _changed(self, reader: ArrowReader, model: Any, since: datetime | None) -> set[int]:
+        return repository.changed_buckets(reader, self.workspace_id, model, since, BUCKET_IDS)
 
-    def _write_bucket(
-        self, name: str, bucket: int, rows: Sequence[Any], report: SnapshotReport
-    ) -> None:
+    def _write_bucket(self, name: str, bucket: int, rows: pa.Table, report: SnapshotReport) -> None:
         path = _bucket_path(self.root, name, bucket)
-        if rows:
-            _write(path, _to_table(rows, SCHEMAS[name]))
+        if rows.num_rows:
+            _write(path, rows)
         else:
             path.unlink(missing_ok=True)  # every row of the bucket is gone
-        report.rows[name] = report.rows.get(name, 0) + len(rows)
+        report.rows[name] = report.rows.get(name, 0) + rows.num_rows
 
     def _ensure_every_table_readable(self) -> None:
         """A bucketed table with no rows yet gets an empty file, so readers see its schema."""
         for name in BUCKETED:
             folder = self.root / name
             if not any(folder.glob("bucket-*.parquet")):
-                _write(folder / "empty.parquet", _to_table([], SCHEMAS[name]))
+                _write(folder / "empty.parquet", SCHEMAS[name].empty_table())
             elif (folder / "empty.parquet").exists():
                 (folder / "empty.parquet").unlink()
