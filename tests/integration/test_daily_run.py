@@ -14,9 +14,9 @@ from siyu.demo.simulator import simulate_brand
 from siyu.kit.crypto import PiiCipher
 from siyu.models import Customer, CustomerProfile, Order
 from siyu.scoring.service import STEPS, run_daily
+
 # The snapshot reads committed data through a connection of its own: commit what is loaded.
 pytestmark = pytest.mark.committed
-
 
 
 def _profiles(session: Session, workspace_id: int) -> list[CustomerProfile]:

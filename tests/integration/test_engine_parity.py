@@ -18,9 +18,9 @@ from siyu.kit.crypto import PiiCipher
 from siyu.scoring.features import customer_features
 from siyu.warehouse.engine import connect, tables
 from siyu.warehouse.snapshot import SnapshotWriter
+
 # The snapshot reads committed data through a connection of its own: commit what is loaded.
 pytestmark = pytest.mark.committed
-
 
 
 @pytest.fixture(scope="module")

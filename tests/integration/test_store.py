@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
+from sqlalchemy.orm import Session
 
 from siyu.db.base import Base
+from siyu.db.bulk import insert_rows
 from siyu.db.engine import make_engine
-from siyu.db.migrate import current_revision, ensure_current, head_revision, upgrade
+from siyu.db.migrate import (
+    alembic_config,
+    current_revision,
+    ensure_current,
+    head_revision,
+    upgrade,
+)
 from siyu.kit.errors import StoreNotReadyError
+from siyu.models import Workspace
 
 
 def test_migrated_schema_matches_models(engine: Engine) -> None:
@@ -64,5 +75,37 @@ def test_sqlite_uses_wal(tmp_path: Path) -> None:
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_times_share_one_text_format_after_bulk_and_orm_writes(tmp_path: Path) -> None:
+    """Migration 0004 normalises old rows; bulk writes now store what the ORM stores."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'times.db'}")
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    try:
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0003")
+            for slug, created in (("a", "2024-01-02 03:04:05+00:00"),
+                                  ("b", "2024-01-02 03:04:05.123456+00:00"),
+                                  ("c", "2024-01-02 03:04:05")):  # fmt: skip
+                conn.exec_driver_sql(
+                    "INSERT INTO workspace (slug, name, created_at) VALUES (?, ?, ?)",
+                    (slug, slug, created),
+                )
+        upgrade(engine)
+        with Session(engine) as session:
+            midnight = datetime(2024, 1, 2, tzinfo=UTC)
+            insert_rows(session, Workspace, [{"slug": "d", "name": "d", "created_at": midnight}])
+            session.add(Workspace(slug="e", name="e", created_at=midnight))
+            session.commit()
+        with engine.connect() as conn:
+            stored = dict(conn.exec_driver_sql("SELECT slug, created_at FROM workspace").all())
+        assert stored == {
+            "a": "2024-01-02 03:04:05.000000", "b": "2024-01-02 03:04:05.123456",
+            "c": "2024-01-02 03:04:05.000000", "d": "2024-01-02 00:00:00.000000",
+            "e": "2024-01-02 00:00:00.000000",
+        }  # fmt: skip
     finally:
         engine.dispose()

@@ -16,9 +16,9 @@ from siyu.kit.crypto import PiiCipher
 from siyu.models import Contact, Order, OrderLine, Refund
 from siyu.warehouse import snapshot
 from siyu.warehouse.engine import connect, tables
+
 # The snapshot reads committed data through a connection of its own: commit what is loaded.
 pytestmark = pytest.mark.committed
-
 
 
 @pytest.fixture
