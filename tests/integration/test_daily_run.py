@@ -9,11 +9,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from siyu.db import bulk
 from siyu.demo.loader import DemoLoader
 from siyu.demo.simulator import simulate_brand
 from siyu.kit.crypto import PiiCipher
 from siyu.models import Customer, CustomerProfile, Order
+from siyu.scoring import service
 from siyu.scoring.service import STEPS, run_daily
+from siyu.warehouse import snapshot
 
 # The snapshot reads committed data through a connection of its own: commit what is loaded.
 pytestmark = pytest.mark.committed
@@ -101,3 +104,68 @@ def test_an_empty_workspace_runs_and_publishes_nothing(
 ) -> None:
     report = run_daily(session, workspace_id, root=tmp_path, as_of=datetime(2026, 1, 1, tzinfo=UTC))
     assert report.customers == 0 and _profiles(session, workspace_id) == []
+
+
+def _published(session: Session, workspace_id: int) -> list[tuple[object, ...]]:
+    """Every published figure but the computation time, by customer."""
+    return sorted(
+        (p.customer_id, p.as_of, p.tier, p.stage, p.rfm_segment, p.n_purchases, p.net_paid_fen,
+         p.p_alive, p.expected_purchases_365d, p.clv_fen, p.next_purchase_at, p.entry_channel_id)
+        for p in _profiles(session, workspace_id)
+    )  # fmt: skip
+
+
+def _crash_at(step: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the pipeline fail part-way through `step`."""
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise OSError(f"crash in {step}")
+
+    if step == "snapshot":  # after the first two files of the refresh are written
+        original, calls = snapshot._write, {"n": 0}
+
+        def write_then_fail(path: Path, table: object) -> None:
+            calls["n"] += 1
+            if calls["n"] > 2:
+                fail()
+            original(path, table)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(snapshot, "_write", write_then_fail)
+    elif step == "publish":  # after the old rows are deleted and half the new ones written
+        insert = bulk.insert_columns
+
+        def insert_half_then_fail(session: Session, model: object, columns: dict) -> None:  # type: ignore[type-arg]
+            half = len(columns["customer_id"]) // 2
+            insert(session, model, {k: v[:half] for k, v in columns.items()})
+            fail()
+
+        monkeypatch.setattr(bulk, "insert_columns", insert_half_then_fail)
+    else:
+        target = {"features": "customer_features", "segments": "segment", "value": "value"}
+        monkeypatch.setattr(service, target[step], fail)
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_a_crash_at_any_step_keeps_the_last_profiles_and_the_next_run_completes(
+    session: Session, workspace_id: int, cipher: PiiCipher, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, step: str,
+) -> None:  # fmt: skip
+    DemoLoader(session, workspace_id, cipher, simulate_brand(orders=1_500, seed=13)).load()
+    session.commit()
+    earlier, later = datetime(2026, 5, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC)
+    run_daily(session, workspace_id, root=tmp_path / "warehouse", as_of=earlier)
+    session.commit()
+    before = _published(session, workspace_id)
+    with monkeypatch.context() as patched:
+        _crash_at(step, patched)
+        with pytest.raises(OSError, match=f"crash in {step}"):
+            run_daily(session, workspace_id, root=tmp_path / "warehouse", as_of=later)
+    session.rollback()  # what the CLI's unit of work does on any error
+    assert _published(session, workspace_id) == before
+    run_daily(session, workspace_id, root=tmp_path / "warehouse", as_of=later)
+    session.commit()
+    resumed = _published(session, workspace_id)
+    run_daily(session, workspace_id, root=tmp_path / "from-scratch", as_of=later)
+    assert resumed == _published(session, workspace_id)
+    assert {row[1] for row in resumed} == {later.date()} and len(resumed) == len(before)
+    assert not list(tmp_path.rglob("*.tmp"))
