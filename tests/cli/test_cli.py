@@ -91,6 +91,9 @@ def test_demo_loads_once_and_says_what_and_where(tmp_path: Path) -> None:
     log = (tmp_path / "logs" / "siyu.log").read_text(encoding="utf-8")
     for step in ("snapshot", "features", "segments", "value", "publish"):
         assert f"pipeline step {step} done in" in log
+    checked = siyu(tmp_path, "check-models", "--holdout-days", "120")
+    assert checked.returncode == 0, checked.stderr
+    assert "pareto_nbd *" in checked.stdout and "bg_nbd" in checked.stdout
 
 
 def test_unreachable_store_is_one_clear_message_without_the_password(tmp_path: Path) -> None:

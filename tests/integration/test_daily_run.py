@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from siyu.db import bulk
 from siyu.demo.loader import DemoLoader
 from siyu.demo.simulator import simulate_brand
 from siyu.kit.crypto import PiiCipher
+from siyu.kit.errors import SiyuError
 from siyu.models import Customer, CustomerProfile, Order
 from siyu.scoring import service
 from siyu.scoring.service import STEPS, run_daily
@@ -169,3 +171,35 @@ def test_a_crash_at_any_step_keeps_the_last_profiles_and_the_next_run_completes(
     assert resumed == _published(session, workspace_id)
     assert {row[1] for row in resumed} == {later.date()} and len(resumed) == len(before)
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_both_purchase_models_predict_the_demo_brands_holdout(
+    session: Session, workspace_id: int, cipher: PiiCipher, tmp_path: Path
+) -> None:
+    """The demo brand (8,000 orders, seed 14) checked on its last 180 days: each model's
+    total predicted purchases is within 10% of the actual, and rows of the conditional
+    expectations table with at least 300 customers within 20%."""
+    brand = simulate_brand(orders=8_000, seed=14)
+    DemoLoader(session, workspace_id, cipher, brand).load()
+    session.commit()
+    as_of = datetime.combine(brand.end, datetime.min.time(), tzinfo=UTC)
+    snapshot.SnapshotWriter(session.get_bind(), workspace_id, tmp_path).refresh()
+    checks = service.check_models("duckdb", tmp_path, as_of, holdout_days=180)
+    assert [c.model for c in checks] == list(service.PURCHASE_MODELS)
+    for check in checks:
+        report = check.report
+        assert report.total_actual > 300
+        assert abs(report.relative_error) < 0.10, (check.model, report.relative_error)
+        big = report.customers >= 300
+        assert big.sum() >= 2
+        np.testing.assert_allclose(report.mean_predicted[big], report.mean_actual[big], rtol=0.2)
+
+
+def test_a_model_check_on_too_little_history_says_so(
+    session: Session, workspace_id: int, tmp_path: Path
+) -> None:
+    snapshot.SnapshotWriter(session.get_bind(), workspace_id, tmp_path).refresh()
+    with pytest.raises(SiyuError) as too_little:
+        service.check_models("duckdb", tmp_path, datetime(2026, 1, 1, tzinfo=UTC), 180)
+    assert too_little.value.key == "models.too_little"
+    assert "--holdout-days" in too_little.value.message("zh-CN")

@@ -24,11 +24,13 @@ from siyu.customers import repository as customers
 from siyu.customers.service import explain_customer
 from siyu.db.engine import make_engine, unit_of_work
 from siyu.db.migrate import upgrade
+from siyu.kit.clock import utcnow
 from siyu.kit.errors import NotFoundError
 from siyu.kit.i18n import translate
 from siyu.kit.logs import log_to_file
-from siyu.scoring.service import STEPS, run_daily
+from siyu.scoring.service import STEPS, ModelCheck, check_models, run_daily
 from siyu.store import load_cipher, open_store, unreachable
+from siyu.warehouse.snapshot import SnapshotWriter
 from siyu.workspaces import repository as workspace_repo
 from siyu.workspaces import service as workspaces
 
@@ -104,6 +106,50 @@ def run() -> None:
             counts.add_row(label, f"{found.get(name, 0):,}")
         console.print(counts)
     console.print(f"{report.customers:,} {t('profiles published', '个客户画像已发布')}")
+
+
+@app.command("check-models")
+@handle_errors
+def check_models_command(
+    holdout_days: Annotated[
+        int, typer.Option(min=30, max=730, help="Days held out at the end of the history.")
+    ] = 180,
+) -> None:
+    """Fit each purchase model before a holdout period and compare its predictions with it."""
+    config = settings()
+    log_to_file(config.home)
+    root = config.home / "warehouse" / config.workspace
+    with store() as opened, workspace_session(opened) as (_session, workspace_id):
+        SnapshotWriter(opened.engine, workspace_id, root).refresh()
+    checks = check_models(config.analytics_engine, root, utcnow(), holdout_days)
+    _print_model_checks(checks, holdout_days, config.purchase_model)
+
+
+def _print_model_checks(checks: list[ModelCheck], holdout_days: int, in_use: str) -> None:
+    totals = Table(
+        t("model", "模型"), t("parameters", "参数"), t("predicted", "预测购买"),
+        t("actual", "实际购买"), t("error", "误差"),
+        title=t(f"purchases in the last {holdout_days} days, predicted from the days before",
+                f"最近 {holdout_days} 天的购买：以之前的数据预测"),
+    )  # fmt: skip
+    for check in checks:
+        marker = " *" if check.model == in_use else ""
+        params = ", ".join(f"{k}={v:.4g}" for k, v in check.params.items())
+        r = check.report
+        totals.add_row(check.model + marker, params, f"{r.total_predicted:,.0f}",
+                       f"{r.total_actual:,.0f}", f"{r.relative_error:+.1%}")  # fmt: skip
+    console.print(totals)
+    predicted = (t(f"{c.model} per customer", f"{c.model} 人均预测") for c in checks)
+    rows = Table(t("repeat purchases before", "此前复购次数"), t("customers", "客户数"),
+                 t("actual per customer", "人均实际"), *predicted)  # fmt: skip
+    first = checks[0].report
+    for i, frequency in enumerate(first.frequency.tolist()):
+        label = f"{frequency}+" if i == len(first.frequency) - 1 else str(frequency)
+        rows.add_row(label, f"{first.customers[i]:,}", f"{first.mean_actual[i]:.3f}",
+                     *(f"{c.report.mean_predicted[i]:.3f}" for c in checks))  # fmt: skip
+    console.print(rows)
+    console.print(t(f"* the model in use (SIYU_PURCHASE_MODEL={in_use})",
+                    f"* 当前使用的模型（SIYU_PURCHASE_MODEL={in_use}）"))  # fmt: skip
 
 
 @workspace_app.command("create")

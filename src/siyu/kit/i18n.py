@@ -8,6 +8,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "error.generic": {"en": "Something went wrong: {detail}", "zh-CN": "出错了：{detail}"},
     "error.not_found": {"en": "{what} not found: {ident}", "zh-CN": "未找到{what}：{ident}"},
     "error.invalid": {"en": "Invalid input: {detail}", "zh-CN": "输入无效：{detail}"},
+    "models.too_little": {
+        "en": "Too little history to check the models: {repeaters} customers bought again "
+        "before the holdout, {needed} are needed. Try a shorter --holdout-days.",
+        "zh-CN": "历史数据不足，无法检验模型：留出期之前只有 {repeaters} 位客户复购，"
+        "至少需要 {needed} 位。请缩短 --holdout-days。",
+    },
     "settings.invalid": {
         "en": "Invalid setting: {detail}",
         "zh-CN": "配置无效：{detail}",

@@ -52,6 +52,12 @@ def purchases(orders: Table, until: datetime) -> Table:
     )
 
 
+def purchase_days(orders: Table, until: datetime) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Customer id and day of every purchase up to `until` (for calibration/holdout checks)."""
+    frame = purchases(orders, until).select("customer_id", "day").execute()
+    return frame["customer_id"].to_numpy(np.int64), frame["day"].to_numpy(np.float64)
+
+
 def per_customer_purchases(orders: Table, until: datetime) -> Table:
     """Count, first and last day, and value of each customer's purchases up to `until`."""
     p = purchases(orders, until)

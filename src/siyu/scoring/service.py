@@ -7,6 +7,7 @@ transaction. Nothing is half-published.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import warnings
@@ -23,8 +24,14 @@ from sqlalchemy.orm import Session
 
 from siyu.analytics import clv, ladder, lifecycle, rfm
 from siyu.kit.clock import utcnow
+from siyu.kit.errors import SiyuError
 from siyu.scoring import repository
-from siyu.scoring.features import SECONDS_PER_DAY, CustomerFeatures, customer_features
+from siyu.scoring.features import (
+    SECONDS_PER_DAY,
+    CustomerFeatures,
+    customer_features,
+    purchase_days,
+)
 from siyu.warehouse.engine import EngineName, connect, tables
 from siyu.warehouse.snapshot import SnapshotWriter
 
@@ -144,6 +151,35 @@ def value(
         clv_fen=spread(figures.clv),
         next_purchase_day=spread(as_of_day + figures.next_purchase_in),
     )
+
+
+@dataclass(frozen=True)
+class ModelCheck:
+    """How one purchase model, fitted before a holdout period, predicted the purchases in it."""
+
+    model: str
+    params: dict[str, float]
+    report: clv.HoldoutReport
+
+
+def check_models(
+    engine: EngineName, root: Path, as_of: datetime, holdout_days: int
+) -> list[ModelCheck]:
+    """Fit each purchase model on the snapshot's purchases before the last `holdout_days`
+    and compare its predictions for those days with the purchases made in them."""
+    customer, day = purchase_days(tables(connect(engine), root)["orders"], as_of)
+    end = np.floor(as_of.timestamp() / SECONDS_PER_DAY)
+    split = clv.split_orders(customer, day, end - holdout_days, end)
+    cal = split.calibration
+    repeaters = int((cal.frequency > 0).sum())
+    if repeaters < MIN_REPEAT_BUYERS:
+        raise SiyuError("models.too_little", repeaters=repeaters, needed=MIN_REPEAT_BUYERS)
+    checks = []
+    for name, model_type in PURCHASE_MODELS.items():
+        fitted = model_type().fit(cal.frequency, cal.recency, cal.age)
+        params = {k: float(v) for k, v in dataclasses.asdict(fitted.params_).items()}
+        checks.append(ModelCheck(name, params, clv.holdout_report(fitted, split)))
+    return checks
 
 
 def _nullable(values: NDArray[np.float64]) -> list[float | None]:
