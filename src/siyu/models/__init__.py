@@ -5,6 +5,20 @@ from siyu.models.consent import ConsentRecord
 from siyu.models.contact import Contact
 from siyu.models.customer import Customer, CustomerMerge, Identity
 from siyu.models.imports import ImportBatch
+from siyu.models.loyalty import (
+    LoyaltyAccount,
+    LoyaltyCard,
+    LoyaltyCardPlan,
+    LoyaltyEarnRule,
+    LoyaltyEntry,
+    LoyaltyMembership,
+    LoyaltyPointsLot,
+    LoyaltyPosting,
+    LoyaltyProgram,
+    LoyaltyTier,
+    LoyaltyTierChange,
+    LoyaltyTopupRule,
+)
 from siyu.models.order import Order, OrderLine, Refund
 from siyu.models.product import Product
 from siyu.models.profile import CustomerProfile
@@ -22,6 +36,18 @@ __all__ = [
     "CustomerProfile",
     "Identity",
     "ImportBatch",
+    "LoyaltyAccount",
+    "LoyaltyCard",
+    "LoyaltyCardPlan",
+    "LoyaltyEarnRule",
+    "LoyaltyEntry",
+    "LoyaltyMembership",
+    "LoyaltyPointsLot",
+    "LoyaltyPosting",
+    "LoyaltyProgram",
+    "LoyaltyTier",
+    "LoyaltyTierChange",
+    "LoyaltyTopupRule",
     "Order",
     "OrderLine",
     "Product",
