@@ -88,9 +88,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "每个会员请求都需要一个 1 至 128 个可打印字符的幂等键。",
     },
     "loyalty.key_reused": {
-        "en": "The idempotency key '{key}' was already used for a different request "
+        "en": "The idempotency key '{idem}' was already used for a different request "
         "(posting #{posting}). Nothing was posted.",
-        "zh-CN": "幂等键“{key}”已用于另一笔不同的请求（记账 #{posting}）。未记账。",
+        "zh-CN": "幂等键“{idem}”已用于另一笔不同的请求（记账 #{posting}）。未记账。",
     },
     "loyalty.replayed": {
         "en": "Already posted under this key as posting #{posting} ({kind}); nothing changed.",
@@ -148,8 +148,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "订单 #{ident}：其退款无需扣回积分。",
     },
     "loyalty.posting_unknown": {
-        "en": "No {kind} posting under the key '{key}'.",
-        "zh-CN": "没有幂等键为“{key}”的 {kind} 记账。",
+        "en": "No {kind} posting under the key '{idem}'.",
+        "zh-CN": "没有幂等键为“{idem}”的 {kind} 记账。",
     },
     "loyalty.plan_unknown": {
         "en": "No card plan '{code}' on sale. Nothing was posted.",

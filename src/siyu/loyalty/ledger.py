@@ -108,7 +108,7 @@ def replay(session: Session, workspace_id: int, request: Request) -> PostingRead
     if existing is None:
         return None
     if existing.fingerprint != request.fingerprint or existing.kind != request.kind:
-        raise LoyaltyConflictError("loyalty.key_reused", key=request.key, posting=existing.id)
+        raise LoyaltyConflictError("loyalty.key_reused", idem=request.key, posting=existing.id)
     return read_posting(session, existing, replayed=True)
 
 

@@ -516,9 +516,9 @@ def spend(
 def _original(session: Session, workspace_id: int, key: str, kind: PostingKind) -> Any:
     posting = repository.find_posting(session, workspace_id, require_key(key))
     if posting is None or posting.kind != kind:
-        raise NotFoundError("loyalty.posting_unknown", kind=kind.value, key=key)
+        raise NotFoundError("loyalty.posting_unknown", kind=kind.value, idem=key)
     if posting.customer_id is None:
-        raise NotFoundError("loyalty.posting_unknown", kind=kind.value, key=key)
+        raise NotFoundError("loyalty.posting_unknown", kind=kind.value, idem=key)
     return posting
 
 
