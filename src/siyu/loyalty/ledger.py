@@ -120,14 +120,22 @@ def ensure_accounts(
 ) -> dict[tuple[int | None, str], int]:
     """Ids of the customers' and the brand's accounts of `kinds`, creating missing ones.
 
-    A customer that does not exist in the workspace is refused before anything is written.
+    Keys are (customer id, kind), with None for the brand's. A customer that does not exist
+    in the workspace is refused before anything is written.
     """
-    ids = repository.account_ids(session, workspace_id, customer_ids)
-    wanted = [(None if not KINDS[k].customer else c, k) for c in customer_ids for k in kinds]
-    wanted += [(None, k) for k in kinds if not KINDS[k].customer]
-    missing = sorted({w for w in wanted if (w[0], w[1].value) not in ids}, key=str)
-    if not missing:
-        return ids
+    wanted: set[tuple[int | None, AccountKind]]
+    wanted = {(c, k) for c in customer_ids for k in kinds if KINDS[k].customer}
+    wanted |= {(None, k) for k in kinds if not KINDS[k].customer}
+    codes = {account_code(k, c): (c, k.value) for c, k in wanted}
+    found = repository.accounts_by_code(session, workspace_id, list(codes))
+    missing = sorted((codes[code] for code in codes.keys() - found.keys()), key=str)
+    if missing:
+        _create(session, workspace_id, missing)
+        found = repository.accounts_by_code(session, workspace_id, list(codes))
+    return {codes[code]: account_id for code, account_id in found.items()}
+
+
+def _create(session: Session, workspace_id: int, missing: Sequence[tuple[int | None, str]]) -> None:
     new_customers = sorted({c for c, _ in missing if c is not None})
     unknown = set(new_customers) - repository.existing_customers(
         session, workspace_id, new_customers
@@ -140,15 +148,14 @@ def ensure_accounts(
             {
                 "workspace_id": workspace_id,
                 "customer_id": c,
-                "kind": k.value,
-                "unit": KINDS[k].unit.value,
-                "code": account_code(k, c),
+                "kind": k,
+                "unit": KINDS[AccountKind(k)].unit.value,
+                "code": account_code(AccountKind(k), c),
                 "balance": 0 if c is not None else None,
             }
             for c, k in missing
         ],
     )
-    return repository.account_ids(session, workspace_id, customer_ids)
 
 
 def open_books(

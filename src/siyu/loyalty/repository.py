@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Row,
     Table,
     bindparam,
@@ -52,6 +53,7 @@ POSTING = table_of(LoyaltyPosting)
 ENTRY = table_of(LoyaltyEntry)
 LOT = table_of(LoyaltyPointsLot)
 CHUNK = 500
+SMALL = 50  # up to this many rows: one statement; more: an executemany
 
 
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -156,15 +158,30 @@ def existing_customers(session: Session, workspace_id: int, ids: Sequence[int]) 
 def account_ids(
     session: Session, workspace_id: int, customer_ids: Sequence[int]
 ) -> dict[tuple[int | None, str], int]:
-    """Map (customer id or None for the brand, kind) to open account ids."""
-    owner = ACCOUNT.c.customer_id
-    base = select(owner, ACCOUNT.c.kind, ACCOUNT.c.id).where(
-        ACCOUNT.c.workspace_id == workspace_id, ACCOUNT.c.closed_at.is_(None)
-    )
-    found = {(r[0], r[1]): r[2] for r in session.execute(base.where(owner.is_(None)))}
+    """Map (customer id, kind) to the open accounts of these customers."""
+    found: dict[tuple[int | None, str], int] = {}
     for chunk in _chunks(sorted(set(customer_ids))):
-        rows = session.execute(base.where(owner.in_(chunk)))
+        rows = session.execute(
+            select(ACCOUNT.c.customer_id, ACCOUNT.c.kind, ACCOUNT.c.id).where(
+                ACCOUNT.c.workspace_id == workspace_id,
+                ACCOUNT.c.customer_id.in_(chunk),
+                ACCOUNT.c.closed_at.is_(None),
+            )
+        )
         found.update({(r[0], r[1]): r[2] for r in rows})
+    return found
+
+
+def accounts_by_code(session: Session, workspace_id: int, codes: Sequence[str]) -> dict[str, int]:
+    """Map account codes ('c42:points', 'brand:points_issued') to ids (one indexed look-up)."""
+    found: dict[str, int] = {}
+    for chunk in _chunks(sorted(set(codes))):
+        rows = session.execute(
+            select(ACCOUNT.c.code, ACCOUNT.c.id).where(
+                ACCOUNT.c.workspace_id == workspace_id, ACCOUNT.c.code.in_(chunk)
+            )
+        )
+        found.update({r[0]: r[1] for r in rows})
     return found
 
 
@@ -228,16 +245,29 @@ def lock_customers(session: Session, workspace_id: int, customer_ids: Sequence[i
         )
 
 
+def _by_id(column: Any, values: dict[int, int]) -> Any:
+    """CASE id WHEN … THEN …: one statement instead of a round trip per row."""
+    return case({k: literal(v, BigInteger) for k, v in values.items()}, value=column)
+
+
 def add_to_balances(session: Session, deltas: dict[int, int]) -> None:
     """Add each delta to its (locked) account's balance."""
-    changes = [{"aid": aid, "delta": d} for aid, d in deltas.items() if d]
-    if changes:
+    changes = {aid: d for aid, d in deltas.items() if d}
+    if not changes:
+        return
+    if len(changes) <= SMALL:
         session.connection().execute(
             update(ACCOUNT)
-            .where(ACCOUNT.c.id == bindparam("aid"))
-            .values(balance=ACCOUNT.c.balance + bindparam("delta")),
-            changes,
+            .where(ACCOUNT.c.id.in_(list(changes)))
+            .values(balance=ACCOUNT.c.balance + _by_id(ACCOUNT.c.id, changes))
         )
+        return
+    session.connection().execute(
+        update(ACCOUNT)
+        .where(ACCOUNT.c.id == bindparam("aid"))
+        .values(balance=ACCOUNT.c.balance + bindparam("delta")),
+        [{"aid": aid, "delta": d} for aid, d in changes.items()],
+    )
 
 
 def accounts_of_customer(
@@ -327,9 +357,11 @@ def insert_posting(session: Session, row: dict[str, Any]) -> int | None:
 
 
 def insert_entries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Append journal lines."""
-    if rows:
+    """Append journal lines (a few in one multi-row INSERT: one round trip)."""
+    if len(rows) > SMALL:
         session.connection().execute(ENTRY.insert(), list(rows))
+    elif rows:
+        session.connection().execute(ENTRY.insert().values(list(rows)))
 
 
 def lines_of(
@@ -430,7 +462,14 @@ def insert_lots(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 def take_from_lots(session: Session, taken: Sequence[tuple[int, int]]) -> None:
     """Lower lots' remaining points."""
-    if taken:
+    if 0 < len(taken) <= SMALL:
+        amounts = dict(taken)
+        session.connection().execute(
+            update(LOT)
+            .where(LOT.c.id.in_(list(amounts)))
+            .values(remaining=LOT.c.remaining - _by_id(LOT.c.id, amounts))
+        )
+    elif taken:
         session.connection().execute(
             update(LOT)
             .where(LOT.c.id == bindparam("lid"))
@@ -475,6 +514,19 @@ def accounts_with_due_lots(session: Session, workspace_id: int, at: datetime) ->
             .distinct()
         )
     )
+
+
+def points_holders(session: Session, workspace_id: int, minimum: int) -> dict[int, int]:
+    """Customers holding at least `minimum` points (stored balance, before any due expiry)."""
+    rows = session.execute(
+        select(ACCOUNT.c.customer_id, ACCOUNT.c.balance).where(
+            ACCOUNT.c.workspace_id == workspace_id,
+            ACCOUNT.c.kind == AccountKind.POINTS.value,
+            ACCOUNT.c.balance >= minimum,
+            ACCOUNT.c.customer_id.is_not(None),
+        )
+    )
+    return {r[0]: int(r[1]) for r in rows if r[0] is not None}
 
 
 def owners(session: Session, account_ids_: Sequence[int]) -> dict[int, int | None]:
@@ -653,10 +705,15 @@ def spend_by_customer(
     only: Sequence[int] | None = None,
 ) -> dict[int, int]:
     """Net paid (paid minus refunded) per customer for orders placed in [since, until]."""
+    # For a few customers, `workspace_id + 0` keeps SQLite's planner off the (workspace,
+    # time) index so it walks the (customer, time) one: 16 ms -> 0.1 ms a customer.
+    in_workspace = Order.workspace_id == workspace_id
+    if only is not None:
+        in_workspace = (Order.workspace_id + 0) == workspace_id
     rows = session.execute(
         select(Order.customer_id, func.sum(Order.paid_fen - Order.refunded_fen))
         .where(
-            Order.workspace_id == workspace_id,
+            in_workspace,
             Order.customer_id.is_not(None),
             Order.status.in_(("paid", "shipped", "completed")),
             Order.ordered_at >= since,
@@ -680,23 +737,27 @@ def points_earned_by_customer(
 
     What was earned, not what is left: redemptions and expiry do not lower it.
     """
-    rows = session.execute(
+    kinds = (AccountKind.POINTS.value, AccountKind.POINTS_DEBT.value)
+    lines = ENTRY.join(POSTING, POSTING.c.id == ENTRY.c.posting_id).join(
+        ACCOUNT, ACCOUNT.c.id == ENTRY.c.account_id
+    )
+    if only is None:  # everyone: walk the window's earnings by the posting index
+        scope = [POSTING.c.workspace_id == workspace_id, ACCOUNT.c.kind.in_(kinds)]
+    else:  # a few customers: walk their accounts' lines by the account index
+        codes = [f"c{c}:{k}" for c in only for k in kinds]
+        scope = [ACCOUNT.c.workspace_id == workspace_id, ACCOUNT.c.code.in_(codes)]
+    query = (
         select(ACCOUNT.c.customer_id, func.sum(ENTRY.c.amount))
-        .select_from(POSTING)
-        .join(ENTRY, ENTRY.c.posting_id == POSTING.c.id)
-        .join(ACCOUNT, ACCOUNT.c.id == ENTRY.c.account_id)
+        .select_from(lines)
         .where(
-            POSTING.c.workspace_id == workspace_id,
+            *scope,
             POSTING.c.kind.in_(("earn", "reverse")),
             POSTING.c.posted_at >= since,
             POSTING.c.posted_at <= until,
-            ACCOUNT.c.kind.in_((AccountKind.POINTS.value, AccountKind.POINTS_DEBT.value)),
-            ACCOUNT.c.customer_id.is_not(None),
-            _only(ACCOUNT.c.customer_id, only),
         )
         .group_by(ACCOUNT.c.customer_id)
     )
-    return {r[0]: int(r[1] or 0) for r in rows}
+    return {r[0]: int(r[1] or 0) for r in session.execute(query) if r[0] is not None}
 
 
 def memberships(

@@ -26,6 +26,7 @@ from siyu.loyalty.rules import (
     CardStatus,
     Held,
     Line,
+    LotView,
     LoyaltyConflictError,
     PostingKind,
     SpendRule,
@@ -150,6 +151,11 @@ def apply_program(session: Session, workspace_id: int, config: ProgramConfig) ->
         "topup_rules": len(config.topup_rules),
         "card_plans": len(config.card_plans),
     }
+
+
+def list_tiers(session: Session, workspace_id: int) -> list[LoyaltyTier]:
+    """The programme's tiers, lowest rank first."""
+    return repository.list_tiers(session, workspace_id)
 
 
 def _upsert(
@@ -291,18 +297,18 @@ def redeem(
     if (done := ledger.replay(session, workspace_id, request)) is not None:
         return done
     books = _points_books(session, workspace_id, body.customer_id)
-    _sweep(session, books, request.at)
-    lots = repository.live_lots(session, books.ids[K.POINTS])
+    lots = _sweep(session, books, request.at)
     taken = consume_fifo(lots, points)
     lines = [Line(K.POINTS, -points), Line(K.POINTS_REDEEMED, points)]
     return ledger.write(session, books, request, Plan(lines, taken=taken))
 
 
-def _sweep(session: Session, books: Books, at: datetime) -> PostingRead | None:
-    """Expire the locked account's lots whose time has come (before anything draws on them)."""
-    due = due_lots(repository.live_lots(session, books.ids[K.POINTS]), at)
+def _sweep(session: Session, books: Books, at: datetime) -> list[LotView]:
+    """Expire the locked account's lots whose time has come; return the lots still live."""
+    lots = repository.live_lots(session, books.ids[K.POINTS])
+    due = due_lots(lots, at)
     if not due:
-        return None
+        return lots
     total = sum(lot.remaining for lot in due)
     request = Request(
         PostingKind.EXPIRE, f"expire:{books.ids[K.POINTS]}:{at.isoformat()}", books.customer_id,
@@ -310,7 +316,9 @@ def _sweep(session: Session, books: Books, at: datetime) -> PostingRead | None:
     )  # fmt: skip
     lines = [Line(K.POINTS, -total), Line(K.POINTS_EXPIRED, total)]
     taken = [(lot.id, lot.remaining) for lot in due]
-    return ledger.write(session, books, request, Plan(lines, taken=taken))
+    ledger.write(session, books, request, Plan(lines, taken=taken))
+    gone = {lot.id for lot in due}
+    return [lot for lot in lots if lot.id not in gone]
 
 
 def reverse_order(
@@ -344,8 +352,7 @@ def reverse_order(
     amount = target - done_before.get(K.POINTS_ISSUED, 0)
     if amount <= 0:
         return None
-    _sweep(session, books, request.at)
-    claw = clawback(repository.live_lots(session, books.ids[K.POINTS]), amount, earned.id)
+    claw = clawback(_sweep(session, books, request.at), amount, earned.id)
     from_balance = sum(take for _, take in claw.taken)
     lines = [
         Line(K.POINTS_ISSUED, amount), Line(K.POINTS, -from_balance),
@@ -417,11 +424,15 @@ def earn_orders(
     if not orders:
         return run
     customers = sorted({o[1] for o in orders})
-    ids = ledger.ensure_accounts(session, workspace_id, customers, POINTS_KINDS)
+    ids = ledger.ensure_accounts(session, workspace_id, customers, (K.POINTS, K.POINTS_ISSUED))
     points_ids = {c: ids[(c, K.POINTS.value)] for c in customers}
-    debt_ids = {c: ids[(c, K.POINTS_DEBT.value)] for c in customers}
+    # Only customers who were ever short have a debt account: look, do not create.
+    debts = repository.accounts_by_code(
+        session, workspace_id, [account_code(K.POINTS_DEBT, c) for c in customers]
+    )
+    debt_ids = {int(code[1:].split(":")[0]): i for code, i in debts.items()}
     locked = repository.lock_accounts(session, [*points_ids.values(), *debt_ids.values()])
-    owed = {c: -int(locked[debt_ids[c]] or 0) for c in customers}
+    owed = {c: -int(locked[debt_ids[c]] or 0) if c in debt_ids else 0 for c in customers}
     keys = {o[0]: f"order:{o[0]}:earn" for o in orders}
     done = repository.existing_keys(session, workspace_id, list(keys.values()))
     lines_by_order = repository.order_lines_with_roles(session, [o[0] for o in orders])
@@ -442,7 +453,9 @@ def earn_orders(
             PostingKind.EARN, keys[order_id], customer, {"order_id": order_id}, when,
             reference=f"order:{order_id}", basis_fen=basis,
         )  # fmt: skip
-        lines = [(issued_id, -points), (debt_ids[customer], repay), (points_ids[customer], credit)]
+        lines = [(issued_id, -points), (points_ids[customer], credit)]
+        if repay:
+            lines.append((debt_ids[customer], repay))
         lines = [(a, x) for a, x in lines if x]
         deltas = {a: x for a, x in lines if a != issued_id}
         expiry = expiry_of(when, program.points_validity_days)
@@ -817,6 +830,11 @@ def benefits(
         if card.starts_at <= at:
             found = found.merged(_tier_benefits(plan))
     return found
+
+
+def points_holders(session: Session, workspace_id: int, *, minimum: int = 1) -> dict[int, int]:
+    """Customers holding at least `minimum` points, with their balance (for campaigns)."""
+    return repository.points_holders(session, workspace_id, minimum)
 
 
 def tier_history(session: Session, workspace_id: int, customer_id: int) -> list[TierChangeRead]:

@@ -188,7 +188,7 @@ class LoyaltyPosting(IdMixin, WorkspaceMixin, CreatedMixin, Base):
     __tablename__ = "loyalty_posting"
     __table_args__ = (
         UniqueConstraint("workspace_id", "idempotency_key"),
-        Index("ix_loyalty_posting_reference", "workspace_id", "reference"),
+        Index("ix_loyalty_posting_reference", "workspace_id", "reference", "customer_id"),
         Index("ix_loyalty_posting_kind_posted", "workspace_id", "kind", "posted_at"),
         Index("ix_loyalty_posting_ref_posting", "ref_posting_id"),
     )

@@ -101,7 +101,9 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_loyalty_posting_ref_posting", ["ref_posting_id"], unique=False)
         batch_op.create_index(
-            "ix_loyalty_posting_reference", ["workspace_id", "reference"], unique=False
+            "ix_loyalty_posting_reference",
+            ["workspace_id", "reference", "customer_id"],
+            unique=False,
         )
 
     op.create_table(
