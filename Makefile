@@ -35,6 +35,7 @@ test: $(VENV)/.installed-dev lint
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/import_orders.py
 	$(BIN)/python bench/clv_fit.py
+	$(BIN)/python bench/loyalty_ledger.py
 
 clean:
 	rm -rf $(VENV) .siyu .pytest_cache .mypy_cache .ruff_cache
