@@ -398,3 +398,19 @@ def test_the_database_refuses_a_negative_holding(session: Session, ws: int) -> N
             .where(LoyaltyAccount.customer_id == c, LoyaltyAccount.kind == "sv_principal")
             .values(balance=-1)
         )
+
+
+def test_refunds_imported_after_earning_are_taken_back_once(session: Session, ws: int) -> None:
+    c, d = customers(session, ws, 2)
+    kept = order(session, ws, c, paid_fen=10_000)
+    refunded = order(session, ws, d, paid_fen=20_000)
+    service.earn_orders(session, ws, until=T0 + DAY)
+    assert service.reverse_refunded_orders(session, ws, at=T0 + DAY) == (0, 0)
+    session.execute(update(Order).where(Order.id == refunded.id).values(refunded_fen=5_000))
+    assert service.reverse_refunded_orders(session, ws, at=T0 + 2 * DAY) == (1, 50)
+    assert service.reverse_refunded_orders(session, ws, at=T0 + 3 * DAY) == (0, 0)
+    session.execute(update(Order).where(Order.id == refunded.id).values(refunded_fen=20_000))
+    assert service.reverse_refunded_orders(session, ws, at=T0 + 4 * DAY) == (1, 150)
+    assert _balance(session, ws, d, 5)[0] == 0 and _balance(session, ws, c, 5)[0] == 100
+    assert kept.refunded_fen == 0
+    clean_audit(session, ws)

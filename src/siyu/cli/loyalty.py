@@ -286,12 +286,19 @@ def earn_action(
 def earn_orders(
     since: Annotated[str, typer.Option(help="Only orders paid from this day, YYYY-MM-DD.")] = "",
 ) -> None:
-    """Credit points for every paid order not yet credited (safe to run after each import)."""
+    """Credit points for paid orders not yet credited and take back points of new refunds.
+
+    Safe to run after every import: each order earns once and each refund is taken back once.
+    """
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         run = service.earn_orders(session, workspace_id, since=_day(since))
+        reversed_orders, reversed_points = service.reverse_refunded_orders(session, workspace_id)
     console.print(
         f"[green]✓[/] {run.orders:,} {t('orders credited', '个订单已积分')}, "
-        f"{run.points:,} {t('points', '积分')}; {run.skipped:,} {t('already credited', '个已积分')}"
+        f"{run.points:,} {t('points', '积分')}; "
+        f"{run.skipped:,} {t('already credited', '个已积分')}; "
+        f"{reversed_orders:,} {t('refunded orders took back', '个退款订单扣回')} "
+        f"{reversed_points:,} {t('points', '积分')}"
     )
 
 

@@ -12,9 +12,11 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Row,
+    String,
     Table,
     bindparam,
     case,
+    cast,
     func,
     literal,
     or_,
@@ -586,6 +588,37 @@ def earnable_orders(
     if since is not None:
         query = query.where(when >= since)
     return list(session.execute(query.order_by(when, Order.id)))
+
+
+def refunded_since_earning(session: Session, workspace_id: int) -> list[int]:
+    """Orders refunded further since their points were earned, and not yet taken back."""
+    text_id = cast(Order.id, String)
+    reverse_key = (
+        literal("order:") + text_id + literal(":reverse:") + cast(Order.refunded_fen, String)
+    )
+    taken = POSTING.alias("taken")
+    done = (
+        select(taken.c.id)
+        .where(taken.c.workspace_id == workspace_id, taken.c.idempotency_key == reverse_key)
+        .exists()
+    )
+    rows = session.scalars(
+        select(Order.id)
+        .join(
+            POSTING,
+            (POSTING.c.workspace_id == workspace_id)
+            & (POSTING.c.reference == literal("order:") + text_id)
+            & (POSTING.c.kind == "earn"),
+        )
+        .where(
+            Order.workspace_id == workspace_id,
+            Order.refunded_fen > 0,
+            Order.paid_fen - Order.shipping_fen - Order.refunded_fen < POSTING.c.basis_fen,
+            ~done,
+        )
+        .order_by(Order.id)
+    )
+    return list(rows)
 
 
 # --- cards ---------------------------------------------------------------------------------

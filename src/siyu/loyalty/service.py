@@ -361,6 +361,23 @@ def reverse_order(
     return ledger.write(session, books, request, Plan(lines, taken=claw.taken))
 
 
+def reverse_refunded_orders(
+    session: Session, workspace_id: int, *, at: datetime | None = None
+) -> tuple[int, int]:
+    """Take back the points of every order refunded since it earned; return (orders, points).
+
+    Safe to run after every import: an order's refund state is its key, so a refund is taken
+    back once.
+    """
+    orders = points = 0
+    for order_id in repository.refunded_since_earning(session, workspace_id):
+        posting = reverse_order(session, workspace_id, OrderReverseCreate(order_id=order_id), at=at)
+        if posting is not None and not posting.replayed:
+            orders += 1
+            points += sum(ln.amount for ln in posting.lines if ln.account == "brand:points_issued")
+    return orders, points
+
+
 def expire_points(session: Session, workspace_id: int, *, at: datetime | None = None) -> int:
     """Expire every lot whose time has come, one posting per account; return points expired."""
     at = _at(at)
