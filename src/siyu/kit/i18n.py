@@ -73,15 +73,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "loyalty.amount_whole": {
         "en": "The amount of {what} must be a whole number: {value!r} is not. Nothing was posted.",
-        "zh-CN": "{what}数额必须是整数：{value!r} 不是。未记账。",
+        "zh-CN": "数额必须是整数（{what}）：{value!r} 不是。未记账。",
     },
     "loyalty.amount_positive": {
         "en": "The amount of {what} must be greater than zero, not {value}. Nothing was posted.",
-        "zh-CN": "{what}数额必须大于零，而不是 {value}。未记账。",
+        "zh-CN": "数额必须大于零（{what}），而不是 {value}。未记账。",
     },
     "loyalty.amount_too_large": {
         "en": "The amount of {what} is too large: {value}. Nothing was posted.",
-        "zh-CN": "{what}数额过大：{value}。未记账。",
+        "zh-CN": "数额过大（{what}）：{value}。未记账。",
     },
     "loyalty.key_invalid": {
         "en": "Every loyalty request needs an idempotency key of 1-128 printable characters.",

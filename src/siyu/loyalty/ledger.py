@@ -81,7 +81,7 @@ class Plan:
     taken: list[tuple[int, int]] = field(default_factory=list)
 
 
-def _read(posting: LoyaltyPosting, lines: Sequence[Any], *, replayed: bool) -> PostingRead:
+def _read(posting: Any, lines: Sequence[Any], *, replayed: bool) -> PostingRead:
     return PostingRead(
         id=posting.id,
         key=posting.idempotency_key,
@@ -97,8 +97,8 @@ def _read(posting: LoyaltyPosting, lines: Sequence[Any], *, replayed: bool) -> P
     )
 
 
-def read_posting(session: Session, posting: LoyaltyPosting, *, replayed: bool) -> PostingRead:
-    """A stored posting with its lines."""
+def read_posting(session: Session, posting: Any, *, replayed: bool) -> PostingRead:
+    """A stored posting (ORM object or row) with its lines."""
     return _read(posting, repository.lines_of(session, [posting.id]), replayed=replayed)
 
 
@@ -183,21 +183,16 @@ def write(session: Session, books: Books, request: Request, plan: Plan) -> Posti
         return replayed
     _write_lines(session, books, posting_id, lines)
     _write_lots(session, books, posting_id, request.at, plan)
-    posting = LoyaltyPosting(id=posting_id, **row)
     return PostingRead(
         id=posting_id,
-        key=posting.idempotency_key,
-        kind=posting.kind,
-        customer_id=posting.customer_id,
+        key=request.key,
+        kind=request.kind.value,
+        customer_id=request.customer_id,
         posted_at=request.at,
-        reference=posting.reference,
+        reference=request.reference,
         lines=[
             EntryRead(
-                account=account_code(
-                    ln.kind, books.customer_id if KINDS[ln.kind].customer else None
-                ),
-                unit=KINDS[ln.kind].unit.value,
-                amount=ln.amount,
+                account=_code(books, ln.kind), unit=KINDS[ln.kind].unit.value, amount=ln.amount
             )
             for ln in lines
         ],

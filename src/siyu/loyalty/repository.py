@@ -77,6 +77,18 @@ def _insert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert
 # --- programme -----------------------------------------------------------------------------
 
 
+_SETTINGS = select(
+    table_of(LoyaltyProgram).c.points_validity_days,
+    table_of(LoyaltyProgram).c.bonus_order,
+    table_of(LoyaltyProgram).c.tier_retain_days,
+).where(table_of(LoyaltyProgram).c.workspace_id == bindparam("ws"))
+
+
+def program_settings(session: Session, workspace_id: int) -> Any:
+    """The programme's settings as a row (validity, bonus order, retention), or None."""
+    return session.connection().execute(_SETTINGS, {"ws": workspace_id}).first()
+
+
 def get_program(session: Session, workspace_id: int) -> LoyaltyProgram | None:
     """Return the workspace's programme settings."""
     return session.scalar(select(LoyaltyProgram).where(LoyaltyProgram.workspace_id == workspace_id))
@@ -99,28 +111,25 @@ def list_tiers(session: Session, workspace_id: int) -> list[LoyaltyTier]:
     )
 
 
-def earn_rules(session: Session, workspace_id: int, kind: str) -> list[LoyaltyEarnRule]:
-    """Active earn rules of a kind ('spend' or 'action')."""
-    return list(
-        session.scalars(
-            select(LoyaltyEarnRule).where(
-                LoyaltyEarnRule.workspace_id == workspace_id,
-                LoyaltyEarnRule.kind == kind,
-                LoyaltyEarnRule.active.is_(True),
-            )
-        )
-    )
+_EARN_RULES = select(table_of(LoyaltyEarnRule)).where(
+    table_of(LoyaltyEarnRule).c.workspace_id == bindparam("ws"),
+    table_of(LoyaltyEarnRule).c.kind == bindparam("kind"),
+    table_of(LoyaltyEarnRule).c.active.is_(True),
+)
+_TOPUP_RULES = select(table_of(LoyaltyTopupRule)).where(
+    table_of(LoyaltyTopupRule).c.workspace_id == bindparam("ws"),
+    table_of(LoyaltyTopupRule).c.active.is_(True),
+)
 
 
-def topup_rules(session: Session, workspace_id: int) -> list[LoyaltyTopupRule]:
-    """Active top-up bonus rules."""
-    return list(
-        session.scalars(
-            select(LoyaltyTopupRule).where(
-                LoyaltyTopupRule.workspace_id == workspace_id, LoyaltyTopupRule.active.is_(True)
-            )
-        )
-    )
+def earn_rules(session: Session, workspace_id: int, kind: str) -> list[Any]:
+    """Active earn rules of a kind ('spend' or 'action'), as rows."""
+    return list(session.connection().execute(_EARN_RULES, {"ws": workspace_id, "kind": kind}))
+
+
+def topup_rules(session: Session, workspace_id: int) -> list[Any]:
+    """Active top-up bonus rules, as rows."""
+    return list(session.connection().execute(_TOPUP_RULES, {"ws": workspace_id}))
 
 
 def get_plan(session: Session, workspace_id: int, code: str) -> LoyaltyCardPlan | None:
@@ -174,15 +183,17 @@ def account_ids(
     return found
 
 
+_BY_CODES = select(ACCOUNT.c.code, ACCOUNT.c.id).where(
+    ACCOUNT.c.workspace_id == bindparam("ws"),
+    ACCOUNT.c.code.in_(bindparam("codes", expanding=True)),
+)
+
+
 def accounts_by_code(session: Session, workspace_id: int, codes: Sequence[str]) -> dict[str, int]:
     """Map account codes ('c42:points', 'brand:points_issued') to ids (one indexed look-up)."""
     found: dict[str, int] = {}
     for chunk in _chunks(sorted(set(codes))):
-        rows = session.execute(
-            select(ACCOUNT.c.code, ACCOUNT.c.id).where(
-                ACCOUNT.c.workspace_id == workspace_id, ACCOUNT.c.code.in_(chunk)
-            )
-        )
+        rows = session.connection().execute(_BY_CODES, {"ws": workspace_id, "codes": list(chunk)})
         found.update({r[0]: r[1] for r in rows})
     return found
 
@@ -197,6 +208,18 @@ def create_accounts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     session.connection().execute(statement, list(rows))
 
 
+_LOCK: dict[str, Any] = {
+    "postgresql": select(ACCOUNT.c.id, ACCOUNT.c.balance)
+    .where(ACCOUNT.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(ACCOUNT.c.id)
+    .with_for_update(),
+    "sqlite": update(ACCOUNT)
+    .where(ACCOUNT.c.id.in_(bindparam("ids", expanding=True)))
+    .values(balance=ACCOUNT.c.balance)
+    .returning(ACCOUNT.c.id, ACCOUNT.c.balance),
+}
+
+
 def lock_accounts(session: Session, ids: Sequence[int]) -> dict[int, int | None]:
     """Lock accounts in ascending id order and return their fresh balances.
 
@@ -205,24 +228,10 @@ def lock_accounts(session: Session, ids: Sequence[int]) -> dict[int, int | None]
     database's single write lock before anything is read, so reads that follow are current.
     """
     found: dict[int, int | None] = {}
-    postgres = _is_postgres(session)
+    connection = session.connection()
+    statement = _LOCK[connection.dialect.name]
     for chunk in _chunks(sorted(set(ids))):  # chunks ascend too: the order holds across them
-        statement: Any
-        if postgres:
-            statement = (
-                select(ACCOUNT.c.id, ACCOUNT.c.balance)
-                .where(ACCOUNT.c.id.in_(chunk))
-                .order_by(ACCOUNT.c.id)
-                .with_for_update()
-            )
-        else:
-            statement = (
-                update(ACCOUNT)
-                .where(ACCOUNT.c.id.in_(chunk))
-                .values(balance=ACCOUNT.c.balance)
-                .returning(ACCOUNT.c.id, ACCOUNT.c.balance)
-            )
-        found.update({r[0]: r[1] for r in session.connection().execute(statement)})
+        found.update({r[0]: r[1] for r in connection.execute(statement, {"ids": list(chunk)})})
     return found
 
 
@@ -306,13 +315,17 @@ def close_account(session: Session, account_id: int, *, code: str, at: datetime)
 # --- journal -------------------------------------------------------------------------------
 
 
-def find_posting(session: Session, workspace_id: int, key: str) -> LoyaltyPosting | None:
-    """Return the posting made under an idempotency key."""
-    return session.scalar(
-        select(LoyaltyPosting).where(
-            LoyaltyPosting.workspace_id == workspace_id, LoyaltyPosting.idempotency_key == key
-        )
-    )
+_BY_KEY = select(POSTING).where(
+    POSTING.c.workspace_id == bindparam("ws"), POSTING.c.idempotency_key == bindparam("key")
+)
+
+
+def find_posting(session: Session, workspace_id: int, key: str) -> Any:
+    """The posting made under an idempotency key (a row with the posting's columns), or None.
+
+    Every request asks this first: a plain prepared Core query, no ORM object.
+    """
+    return session.connection().execute(_BY_KEY, {"ws": workspace_id, "key": key}).first()
 
 
 def posting_by_id(session: Session, posting_id: int) -> LoyaltyPosting:
@@ -346,15 +359,21 @@ def current_customer(session: Session, workspace_id: int, customer_id: int) -> i
     return winner if winner is not None else customer_id
 
 
+_NEW_POSTING: dict[str, Any] = {
+    "postgresql": postgresql.insert(POSTING)
+    .on_conflict_do_nothing(index_elements=["workspace_id", "idempotency_key"])
+    .returning(POSTING.c.id),
+    "sqlite": sqlite.insert(POSTING)
+    .on_conflict_do_nothing(index_elements=["workspace_id", "idempotency_key"])
+    .returning(POSTING.c.id),
+}
+
+
 def insert_posting(session: Session, row: dict[str, Any]) -> int | None:
     """Insert a posting; None when its key was posted meanwhile (the caller replays it)."""
-    statement = (
-        _insert(session, POSTING)
-        .values(**row)
-        .on_conflict_do_nothing(index_elements=["workspace_id", "idempotency_key"])
-        .returning(POSTING.c.id)
-    )
-    found: int | None = session.connection().execute(statement).scalar_one_or_none()
+    connection = session.connection()
+    statement = _NEW_POSTING[connection.dialect.name]
+    found: int | None = connection.execute(statement, row).scalar_one_or_none()
     return found
 
 

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
@@ -133,8 +134,6 @@ def parse_points(text: str) -> int:
 
 def parse_yuan(text: str) -> int:
     """Parse a money amount in yuan ('500', '12.30') into fen; refuse fractions of a fen."""
-    from decimal import Decimal, InvalidOperation
-
     cleaned = text.strip().replace(",", "").lstrip("¥￥")
     try:
         value = Decimal(cleaned)

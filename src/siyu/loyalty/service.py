@@ -111,9 +111,10 @@ def _at(at: datetime | None) -> datetime:
 # --- programme -----------------------------------------------------------------------------
 
 
-def require_program(session: Session, workspace_id: int) -> LoyaltyProgram:
-    """The workspace's programme, or a bilingual error saying how to set one up."""
-    program = repository.get_program(session, workspace_id)
+def require_program(session: Session, workspace_id: int) -> Any:
+    """The workspace's programme settings (points_validity_days, bonus_order,
+    tier_retain_days), or a bilingual error saying how to set one up."""
+    program = repository.program_settings(session, workspace_id)
     if program is None:
         raise SiyuError("loyalty.program_missing")
     return program
@@ -408,9 +409,10 @@ def expire_points(session: Session, workspace_id: int, *, at: datetime | None = 
                 taken=[(lot.id, lot.remaining) for lot in lots],
             )
         )
-    fresh = repository.existing_keys(session, workspace_id, [p.request.key for p in postings])
-    ledger.write_many(session, workspace_id, [p for p in postings if p.request.key not in fresh])
-    return sum(-p.lines[0][1] for p in postings if p.request.key not in fresh)
+    posted = repository.existing_keys(session, workspace_id, [p.request.key for p in postings])
+    new = [p for p in postings if p.request.key not in posted]
+    ledger.write_many(session, workspace_id, new)
+    return sum(-p.lines[0][1] for p in new)
 
 
 @dataclass
@@ -706,8 +708,9 @@ def expire_cards(session: Session, workspace_id: int, *, at: datetime | None = N
     """Mark ended card terms expired and re-evaluate their holders' tiers; return how many."""
     at = _at(at)
     customers = repository.expire_cards(session, workspace_id, at)
-    if customers:
-        evaluate_tiers(session, workspace_id, at=at, customer_ids=customers)
+    for start in range(0, len(customers), repository.CHUNK):
+        chunk = customers[start : start + repository.CHUNK]
+        evaluate_tiers(session, workspace_id, at=at, customer_ids=chunk)
     return len(customers)
 
 
