@@ -199,19 +199,12 @@ def _moments(days: NDArray[np.float64]) -> list[datetime | None]:
 
 
 def profile_columns(
-    workspace_id: int,
-    features: CustomerFeatures,
-    seg: Segments,
-    figures: ValueFigures,
-    as_of: datetime,
+    features: CustomerFeatures, seg: Segments, figures: ValueFigures
 ) -> dict[str, list[Any]]:
-    """The profile table's columns, one entry per customer (no per-row Python objects)."""
-    n = len(features)
+    """The profile table's per-customer columns (no per-row Python objects)."""
     channel = features.entry_channel_id
     return {
-        "workspace_id": [workspace_id] * n,
         "customer_id": features.customer_id.tolist(),
-        "as_of": [as_of.date()] * n,
         "tier": np.asarray(ladder.TIERS)[seg.tier].tolist(),
         "stage": np.asarray(lifecycle.STAGES)[seg.stage.stage].tolist(),
         "cycle_days": _nullable(seg.stage.cycle_days),
@@ -229,7 +222,6 @@ def profile_columns(
         "next_purchase_at": _moments(figures.next_purchase_day),
         "in_pool": features.in_pool.tolist(),
         "entry_channel_id": [c if c >= 0 else None for c in channel.tolist()],
-        "computed_at": [utcnow()] * n,
     }
 
 
@@ -260,8 +252,8 @@ def run_daily(
     with _timed(report, "value", progress):
         figures = value(features, as_of_day, purchase_model)
     with _timed(report, "publish", progress):
-        columns = profile_columns(workspace_id, features, seg, figures, moment)
-        repository.replace_profiles(session, workspace_id, columns)
+        columns = profile_columns(features, seg, figures)
+        repository.replace_profiles(session, workspace_id, moment.date(), columns)
     report.customers = len(features)
     report.tiers = ladder.tier_counts(seg.tier)
     counts = np.bincount(seg.stage.stage, minlength=len(lifecycle.STAGES)).tolist()
