@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from siyu.db.arrow import ArrowReader
 from siyu.models import Channel, ChannelCost, Contact, Customer, Order, OrderLine, Product, Refund
@@ -15,13 +15,23 @@ from siyu.warehouse.schemas import SCHEMAS
 
 
 def changed_buckets(
-    reader: ArrowReader, workspace_id: int, model: Any, since: datetime | None, size: int
+    reader: ArrowReader, workspace_id: int, model: Any, since: datetime, size: int
 ) -> set[int]:
     """Id buckets of `model` (orders or contacts) holding rows updated after `since`."""
-    query = select(model.id // size).where(model.workspace_id == workspace_id).distinct()
-    if since is not None:
-        query = query.where(model.updated_at > since)
+    query = (
+        select(model.id // size)
+        .where(model.workspace_id == workspace_id, model.updated_at > since)
+        .distinct()
+    )
     return {int(bucket) for bucket in reader.scalars(query)}
+
+
+def bucket_counts(reader: ArrowReader, workspace_id: int, model: Any, size: int) -> dict[int, int]:
+    """Rows of `model` (orders or contacts) per id bucket: a changed count reveals a deletion."""
+    bucket = model.id // size
+    query = select(bucket, func.count()).where(model.workspace_id == workspace_id).group_by(bucket)
+    table = reader.read(query, pa.schema([("bucket", pa.int64()), ("rows", pa.int64())]))
+    return dict(zip(table["bucket"].to_pylist(), table["rows"].to_pylist(), strict=True))
 
 
 def _in_bucket(query: Any, column: Any, bucket: int, size: int) -> Any:

@@ -3,7 +3,8 @@
 Layout under the snapshot root: one folder per table; bucketed tables (orders and their
 lines and refunds by order id, contacts by contact id) hold one file per id bucket;
 channel costs and customers are small and rewritten whole. A manifest records the
-watermark: the next run rewrites the buckets holding rows updated after it. Files are
+watermark and each bucket's row count: the next run rewrites the buckets holding rows
+updated after the watermark or whose count changed (a deleted row updates nothing). Files are
 replaced atomically and the manifest is written last, so a crash at any point leaves a
 snapshot that the next run completes.
 """
@@ -91,8 +92,12 @@ class SnapshotWriter:
         manifest = read_manifest(self.root)
         since = datetime.fromisoformat(manifest["watermark"]) if manifest else None
         report = SnapshotReport(self.root, full=since is None)
-        order_buckets = self._changed(reader, Order, since)
-        contact_buckets = self._changed(reader, Contact, since)
+        counts = {name: repository.bucket_counts(reader, self.workspace_id, model, BUCKET_IDS)
+                  for name, model in (("orders", Order), ("contacts", Contact))}  # fmt: skip
+        order_buckets = self._changed(reader, Order, since, counts["orders"], manifest, "orders")
+        contact_buckets = self._changed(
+            reader, Contact, since, counts["contacts"], manifest, "contacts"
+        )
         fetchers = {
             "orders": (order_buckets, repository.orders_in),
             "order_lines": (order_buckets, repository.lines_in),
@@ -118,14 +123,27 @@ class SnapshotWriter:
             if progress is not None:
                 progress(name, done, steps)
         self._ensure_every_table_readable()
-        _write_manifest(
-            self.root, {"version": 1, "watermark": (started - WATERMARK_MARGIN).isoformat()}
-        )
+        watermark = (started - WATERMARK_MARGIN).isoformat()
+        _write_manifest(self.root, {"version": 2, "watermark": watermark, "counts": counts})
         report.seconds = time.perf_counter() - clock
         return report
 
-    def _changed(self, reader: ArrowReader, model: Any, since: datetime | None) -> set[int]:
-        return repository.changed_buckets(reader, self.workspace_id, model, since, BUCKET_IDS)
+    def _changed(
+        self,
+        reader: ArrowReader,
+        model: Any,
+        since: datetime | None,
+        counts: dict[int, int],
+        manifest: dict[str, Any],
+        name: str,
+    ) -> set[int]:
+        """Buckets with rows updated since the watermark or with a different row count."""
+        if since is None:
+            return set(counts)
+        updated = repository.changed_buckets(reader, self.workspace_id, model, since, BUCKET_IDS)
+        before = {int(k): v for k, v in manifest.get("counts", {}).get(name, {}).items()}
+        recounted = {b for b in counts.keys() | before.keys() if counts.get(b) != before.get(b)}
+        return updated | recounted
 
     def _write_bucket(self, name: str, bucket: int, rows: pa.Table, report: SnapshotReport) -> None:
         path = _bucket_path(self.root, name, bucket)
