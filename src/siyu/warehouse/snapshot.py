@@ -74,6 +74,21 @@ def _write_manifest(root: Path, manifest: dict[str, Any]) -> None:
     os.replace(temporary, root / MANIFEST)
 
 
+def _changed(
+    states: dict[int, tuple[int, datetime]], since: datetime | None, before: dict[str, int]
+) -> set[int]:
+    """Buckets updated after the watermark or whose row count changed (all the first time)."""
+    if since is None:
+        return set(states)
+    updated = {b for b, (_, last) in states.items() if last > since}
+    recounted = {
+        b
+        for b in states.keys() | {int(k) for k in before}
+        if states.get(b, (0, since))[0] != before.get(str(b), 0)
+    }
+    return updated | recounted
+
+
 class SnapshotWriter:
     """Refreshes the snapshot of one workspace from a read-only view of the committed store."""
 
@@ -92,12 +107,11 @@ class SnapshotWriter:
         manifest = read_manifest(self.root)
         since = datetime.fromisoformat(manifest["watermark"]) if manifest else None
         report = SnapshotReport(self.root, full=since is None)
-        counts = {name: repository.bucket_counts(reader, self.workspace_id, model, BUCKET_IDS)
+        states = {name: repository.bucket_states(reader, self.workspace_id, model, BUCKET_IDS)
                   for name, model in (("orders", Order), ("contacts", Contact))}  # fmt: skip
-        order_buckets = self._changed(reader, Order, since, counts["orders"], manifest, "orders")
-        contact_buckets = self._changed(
-            reader, Contact, since, counts["contacts"], manifest, "contacts"
-        )
+        before = manifest.get("counts", {})
+        order_buckets = _changed(states["orders"], since, before.get("orders", {}))
+        contact_buckets = _changed(states["contacts"], since, before.get("contacts", {}))
         fetchers = {
             "orders": (order_buckets, repository.orders_in),
             "order_lines": (order_buckets, repository.lines_in),
@@ -124,26 +138,10 @@ class SnapshotWriter:
                 progress(name, done, steps)
         self._ensure_every_table_readable()
         watermark = (started - WATERMARK_MARGIN).isoformat()
+        counts = {name: {b: n for b, (n, _) in state.items()} for name, state in states.items()}
         _write_manifest(self.root, {"version": 2, "watermark": watermark, "counts": counts})
         report.seconds = time.perf_counter() - clock
         return report
-
-    def _changed(
-        self,
-        reader: ArrowReader,
-        model: Any,
-        since: datetime | None,
-        counts: dict[int, int],
-        manifest: dict[str, Any],
-        name: str,
-    ) -> set[int]:
-        """Buckets with rows updated since the watermark or with a different row count."""
-        if since is None:
-            return set(counts)
-        updated = repository.changed_buckets(reader, self.workspace_id, model, since, BUCKET_IDS)
-        before = {int(k): v for k, v in manifest.get("counts", {}).get(name, {}).items()}
-        recounted = {b for b in counts.keys() | before.keys() if counts.get(b) != before.get(b)}
-        return updated | recounted
 
     def _write_bucket(self, name: str, bucket: int, rows: pa.Table, report: SnapshotReport) -> None:
         path = _bucket_path(self.root, name, bucket)
