@@ -136,9 +136,11 @@ def _crash_at(step: str, monkeypatch: pytest.MonkeyPatch) -> None:
     elif step == "publish":  # after the old rows are deleted and half the new ones written
         insert = bulk.insert_columns
 
-        def insert_half_then_fail(session: Session, model: object, columns: dict) -> None:  # type: ignore[type-arg]
+        def insert_half_then_fail(
+            session: Session, model: object, columns: dict[str, list[object]], shared: object
+        ) -> None:
             half = len(columns["customer_id"]) // 2
-            insert(session, model, {k: v[:half] for k, v in columns.items()})
+            insert(session, model, {k: v[:half] for k, v in columns.items()}, shared)  # type: ignore[arg-type]
             fail()
 
         monkeypatch.setattr(bulk, "insert_columns", insert_half_then_fail)

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from siyu.demo.loader import DemoLoader
@@ -125,3 +125,31 @@ def test_a_crash_part_way_is_completed_by_the_next_run(
         select(func.count()).select_from(Order).where(Order.workspace_id == workspace_id)
     )
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+@pytest.mark.usefixtures("small_buckets")
+def test_a_deleted_order_leaves_the_snapshot_on_the_next_run(
+    session: Session, workspace_id: int, cipher: PiiCipher, tmp_path: Path
+) -> None:
+    DemoLoader(session, workspace_id, cipher, simulate_brand(orders=2_000, seed=15)).load()
+    session.commit()
+    writer = snapshot.SnapshotWriter(session.get_bind(), workspace_id, tmp_path)
+    writer.refresh()
+    ids = session.scalars(select(Order.id).where(Order.workspace_id == workspace_id)).all()
+    gone, emptied = ids[0], [i for i in ids if i // 400 == ids[-1] // 400]
+    for order_id in [gone, *emptied]:  # no updated_at moves: only the counts tell
+        session.execute(delete(Refund).where(Refund.order_id == order_id))
+        session.execute(delete(OrderLine).where(OrderLine.order_id == order_id))
+        session.execute(delete(Order).where(Order.id == order_id))
+    session.commit()
+    report = writer.refresh()
+    assert report.buckets["orders"] == 2
+    t = tables(connect(), tmp_path)
+    assert t["orders"].count().execute() == len(ids) - 1 - len(emptied)
+    assert t["orders"].filter(t["orders"].id == gone).count().execute() == 0
+    assert t["order_lines"].filter(t["order_lines"].order_id == gone).count().execute() == 0
+    assert not _bucket_file(tmp_path, "orders", ids[-1]).exists()
+
+
+def _bucket_file(root: Path, name: str, row_id: int) -> Path:
+    return root / name / f"bucket-{row_id // 400:06d}.parquet"

@@ -13,14 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import Engine
+import pyarrow.compute as pc
+from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 
-# SQLite has no column types: the driver infers them from the first batch, and a column
-# that is NULL throughout it would be typed int64 and then fail on a later string. One
-# batch of up to this many rows lets the inference see the whole result of a query.
-SQLITE_INFERENCE_ROWS = 50_000_000
+# SQLite has no column types: the driver infers them from the first batch of rows, so a
+# text or time column that is NULL throughout that batch would be typed int64 and then fail
+# on a later string. Such columns are read as COALESCE(column, '') and '' turned back into
+# NULL here. (Raising the batch size instead makes the driver reserve memory for it.)
+TEXT_SENTINEL = ""
 
 
 class ArrowReader:
@@ -32,34 +34,51 @@ class ArrowReader:
 
     def read(self, query: ClauseElement, schema: pa.Schema) -> pa.Table:
         """Run `query` (its parameters are ours: ints and times) and conform it to `schema`."""
-        sql = str(query.compile(dialect=self._dialect, compile_kwargs={"literal_binds": True}))
+        if self._dialect.name == "sqlite":
+            query = _textual_nulls_as_sentinel(query, schema)
         cursor = self._connection.cursor()
         try:
-            if self._dialect.name == "sqlite":
-                cursor.adbc_statement.set_options(
-                    **{"adbc.sqlite.query.batch_rows": str(SQLITE_INFERENCE_ROWS)}
-                )
-            cursor.execute(sql)
+            cursor.execute(self._sql(query))
             return conform(cursor.fetch_arrow_table(), schema)
         finally:
             cursor.close()
+
+    def _sql(self, query: ClauseElement) -> str:
+        return str(query.compile(dialect=self._dialect, compile_kwargs={"literal_binds": True}))
 
     def scalars(self, query: ClauseElement) -> list[Any]:
         """The first column of `query`'s result as Python values."""
         cursor = self._connection.cursor()
         try:
-            cursor.execute(
-                str(query.compile(dialect=self._dialect, compile_kwargs={"literal_binds": True}))
-            )
+            cursor.execute(self._sql(query))
             return [row[0] for row in cursor.fetchall()]
         finally:
             cursor.close()
+
+
+def _textual(field: pa.Field) -> bool:
+    return bool(
+        pa.types.is_string(field.type)
+        or pa.types.is_timestamp(field.type)
+        or pa.types.is_date(field.type)
+    )
+
+
+def _textual_nulls_as_sentinel(query: Any, schema: pa.Schema) -> Select[Any]:
+    """Wrap `query` so its text, time and date columns never return NULL (SQLite only)."""
+    sub = query.subquery()
+    return select(*(
+        func.coalesce(column, TEXT_SENTINEL) if _textual(field) else column
+        for column, field in zip(sub.c, schema, strict=True)
+    ))  # fmt: skip
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     """Give the columns the schema's names and types (SQLite returns times as text)."""
     columns = []
     for column, target in zip(table.columns, schema, strict=True):
+        if pa.types.is_string(column.type) and _textual(target):
+            column = pc.if_else(pc.equal(column, TEXT_SENTINEL), None, column)
         if column.type == target.type:
             columns.append(column)
         elif column.null_count == len(column):  # SQLite types an all-NULL column int64

@@ -31,87 +31,98 @@ def _defaults(table: Table, given: Sequence[str]) -> dict[str, Any]:
     return values
 
 
-def _executemany(
-    connection: Connection, table: Table, names: list[str], rows: Iterable[tuple[Any, ...]]
-) -> None:
-    """One driver-level executemany of the compiled INSERT, with only the needed conversions.
+class _Batch:
+    """Rows to insert, held column by column; constants are stored once, not per row."""
+
+    def __init__(
+        self, table: Table, columns: Mapping[str, Sequence[Any]], constants: Mapping[str, Any]
+    ) -> None:
+        lengths = {len(values) for values in columns.values()}
+        if len(lengths) > 1:
+            raise ValueError("columns of different lengths")
+        self.size = lengths.pop() if lengths else 0
+        self.columns = dict(columns)
+        self.constants = {**_defaults(table, [*columns, *constants]), **constants}
+        self.names = [*self.columns, *self.constants]
+
+    def series(self, names: Sequence[str], convert: Mapping[str, Any]) -> Iterator[tuple[Any, ...]]:
+        """Row tuples in the order of `names`, each value passed through `convert[name]`."""
+        parts: list[Iterable[Any]] = []
+        for name in names:
+            proc = convert.get(name)
+            if name in self.constants:
+                value = self.constants[name]
+                parts.append(repeat(proc(value) if proc else value, self.size))
+            else:
+                values = self.columns[name]
+                parts.append(map(proc, values) if proc else values)
+        return zip(*parts, strict=True)
+
+
+def _executemany(connection: Connection, table: Table, batch: _Batch) -> None:
+    """One driver-level executemany of the compiled INSERT, converting column by column.
 
     SQLAlchemy's own executemany builds every row's parameters in Python (about 10 µs a
-    row); here the statement is compiled once and only typed columns are converted.
+    row); here the statement is compiled once, typed columns are converted with one map
+    each and constants once.
     """
     dialect = connection.dialect
-    compiled = table.insert().compile(dialect=dialect, column_keys=names)
-    order = [names.index(name) for name in (compiled.positiontup or names)]
-    converters = [
-        (i, proc)
-        for i in order
-        if (proc := table.c[names[i]].type.dialect_impl(dialect).bind_processor(dialect))
-        is not None
-    ]
-    params: list[Any] = []
-    for row in rows:
-        values = list(row)
-        for i, proc in converters:
-            values[i] = proc(values[i])
-        params.append(
-            tuple(values[i] for i in order)
-            if compiled.positional
-            else dict(zip(names, values, strict=True))
-        )
+    compiled = table.insert().compile(dialect=dialect, column_keys=batch.names)
+    assert compiled.positional, "SQLite's driver takes positional parameters"
+    order = list(compiled.positiontup or batch.names)
+    convert = {
+        name: proc
+        for name in order
+        if (proc := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    }
+    params = list(batch.series(order, convert))
     if params:  # an empty list would run the statement once with no parameters
         connection.exec_driver_sql(compiled.string, params)
 
 
-def _copy(
-    connection: Connection, table: Table, names: list[str], rows: Iterable[tuple[Any, ...]]
-) -> None:
+def _copy(connection: Connection, table: Table, batch: _Batch) -> None:
     """COPY rows into a PostgreSQL table (psycopg adapts each Python value)."""
     quote = connection.dialect.identifier_preparer.quote
-    columns = ", ".join(quote(n) for n in names)
+    columns = ", ".join(quote(n) for n in batch.names)
     target = connection.dialect.identifier_preparer.format_table(table)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     with cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
-        for row in rows:
+        for row in batch.series(batch.names, {}):
             copy.write_row(row)
 
 
-def _write(
-    connection: Connection, table: Table, names: list[str], rows: Iterable[tuple[Any, ...]]
-) -> None:
+def _write(connection: Connection, table: Table, batch: _Batch) -> None:
+    if batch.size == 0:
+        return
     if connection.dialect.name == "postgresql":
-        _copy(connection, table, names, rows)
+        _copy(connection, table, batch)
     else:
-        _executemany(connection, table, names, rows)
+        _executemany(connection, table, batch)
 
 
-def _tuples(
-    rows: Sequence[dict[str, Any]], extra: dict[str, Any]
-) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
-    """Column names and row tuples from dict rows (all with the same keys) plus defaults."""
-    names = [*rows[0], *extra]
+def _columns_of(rows: Sequence[dict[str, Any]]) -> dict[str, Sequence[Any]]:
+    """Dict rows (all with the same keys) turned into columns."""
+    names = list(rows[0])
     pick = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
-    return names, (pick(row | extra) if extra else pick(row) for row in rows)
+    return dict(zip(names, zip(*map(pick, rows), strict=True), strict=True))
 
 
 def insert_rows(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> None:
     """Insert rows (all with the same keys) in bulk; no ids returned."""
-    if not rows:
-        return
-    table = table_of(model)
-    names, tuples = _tuples(rows, _defaults(table, list(rows[0])))
-    _write(session.connection(), table, names, tuples)
+    if rows:
+        table = table_of(model)
+        _write(session.connection(), table, _Batch(table, _columns_of(rows), {}))
 
 
-def insert_columns(session: Session, model: Any, columns: Mapping[str, Sequence[Any]]) -> None:
-    """Insert rows given column by column (equal lengths): no per-row dicts at all."""
-    if len({len(values) for values in columns.values()}) > 1:
-        raise ValueError("columns of different lengths")
+def insert_columns(
+    session: Session,
+    model: Any,
+    columns: Mapping[str, Sequence[Any]],
+    constants: Mapping[str, Any] | None = None,
+) -> None:
+    """Insert rows given column by column (equal lengths), plus values shared by every row."""
     table = table_of(model)
-    extra = _defaults(table, list(columns))
-    names = [*columns, *extra]
-    # Not strict: the defaults repeat forever; the columns were checked to be equal above.
-    rows = zip(*columns.values(), *(repeat(v) for v in extra.values()), strict=False)
-    _write(session.connection(), table, names, rows)
+    _write(session.connection(), table, _Batch(table, columns, constants or {}))
 
 
 def insert_returning_ids(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> list[int]:
@@ -135,9 +146,8 @@ def insert_returning_ids(session: Session, model: Any, rows: Sequence[dict[str, 
                 )
             ).scalars()
         )
-        with_ids = [{"id": i, **row} for i, row in zip(ids, rows, strict=True)]
-        _copy(connection, table, *_tuples(with_ids, _defaults(table, list(with_ids[0]))))
+        _copy(connection, table, _Batch(table, {"id": ids, **_columns_of(rows)}, {}))
         return ids
-    _executemany(connection, table, *_tuples(rows, _defaults(table, list(rows[0]))))
+    _executemany(connection, table, _Batch(table, _columns_of(rows), {}))
     last = connection.execute(select(func.max(table.c.id))).scalar_one()
     return list(range(last - len(rows) + 1, last + 1))

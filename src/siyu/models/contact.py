@@ -18,6 +18,7 @@ class Contact(IdMixin, WorkspaceMixin, CreatedMixin, Base):
     __table_args__ = (
         UniqueConstraint("workspace_id", "customer_id", "carrier", "carrier_ref", "joined_at"),
         Index("ix_contact_customer", "customer_id"),
+        Index("ix_contact_workspace_updated", "workspace_id", "updated_at"),
     )
 
     customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customer.id", ondelete="CASCADE"))

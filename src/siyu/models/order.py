@@ -19,6 +19,7 @@ class Order(IdMixin, WorkspaceMixin, Base):
         UniqueConstraint("workspace_id", "shop_id", "platform_order_id"),
         Index("ix_order_customer_ordered", "customer_id", "ordered_at"),
         Index("ix_order_workspace_ordered", "workspace_id", "ordered_at"),
+        Index("ix_order_workspace_updated", "workspace_id", "updated_at"),
     )
 
     shop_id: Mapped[int] = mapped_column(BigId, ForeignKey("shop.id", ondelete="CASCADE"))

@@ -44,6 +44,11 @@ PURCHASE_MODELS: dict[str, type[clv.BGNBDModel] | type[clv.ParetoNBDModel]] = {
 Progress = Callable[[str], None]
 STEPS = ("snapshot", "features", "segments", "value", "publish")
 MIN_REPEAT_BUYERS = 30  # below this the CLV models are not fitted (too little to learn from)
+# The models are fitted on a uniform sample of at most this many buyers (predictions are for
+# all): histories in whole days still leave ~500k distinct rows among 1M heavy buyers, and
+# Pareto/NBD's likelihood costs ~20 µs a row per iteration. 200k buyers keep the parameters
+# within about one standard error of a full fit (measured on 864k buyers) at a fifth of the time.
+FIT_SAMPLE = 200_000
 CLV_MONTHS = 12
 MONTHLY_DISCOUNT_RATE = 0.01
 
@@ -108,6 +113,13 @@ def _no_value(n: int) -> ValueFigures:
     return ValueFigures(nothing, nothing, nothing, nothing, nothing)
 
 
+def _fit_sample(n: int) -> NDArray[np.int64] | slice:
+    """Indices of the buyers the models are fitted on: all, or a fixed-seed uniform sample."""
+    if n <= FIT_SAMPLE:
+        return slice(None)
+    return np.sort(np.random.default_rng(0).choice(n, FIT_SAMPLE, replace=False))
+
+
 def value(
     features: CustomerFeatures, as_of_day: float, purchase_model: PurchaseModelName = "pareto_nbd"
 ) -> ValueFigures:
@@ -120,17 +132,19 @@ def value(
     x = (features.n_purchase_days[bought] - 1).astype(np.float64)
     if int((x > 0).sum()) < MIN_REPEAT_BUYERS:
         return _no_value(len(features))
-    first, last = features.first_day[bought], features.last_day[bought]
+    # Purchase occasions are days: whole-day histories group into far fewer distinct rows.
+    first, last = np.floor(features.first_day[bought]), np.floor(features.last_day[bought])
     recency = last - first
     age = np.maximum(np.maximum(as_of_day - first, recency), 1e-3)
     monetary = np.nan_to_num(features.mean_repeat_fen[bought])
+    fit = _fit_sample(x.size)
     with warnings.catch_warnings():
         # An unconverged fit (too little data, parameters running off to infinity) is not
         # published: empty figures are honest, wrong ones are not.
         warnings.simplefilter("error", clv.ConvergenceWarning)
         try:
-            purchases = PURCHASE_MODELS[purchase_model]().fit(x, recency, age)
-            spend = clv.GammaGammaModel().fit(x, monetary)
+            purchases = PURCHASE_MODELS[purchase_model]().fit(x[fit], recency[fit], age[fit])
+            spend = clv.GammaGammaModel().fit(x[fit], monetary[fit])
         except clv.ConvergenceWarning:
             return _no_value(len(features))
     figures = clv.customer_value(
@@ -199,19 +213,12 @@ def _moments(days: NDArray[np.float64]) -> list[datetime | None]:
 
 
 def profile_columns(
-    workspace_id: int,
-    features: CustomerFeatures,
-    seg: Segments,
-    figures: ValueFigures,
-    as_of: datetime,
+    features: CustomerFeatures, seg: Segments, figures: ValueFigures
 ) -> dict[str, list[Any]]:
-    """The profile table's columns, one entry per customer (no per-row Python objects)."""
-    n = len(features)
+    """The profile table's per-customer columns (no per-row Python objects)."""
     channel = features.entry_channel_id
     return {
-        "workspace_id": [workspace_id] * n,
         "customer_id": features.customer_id.tolist(),
-        "as_of": [as_of.date()] * n,
         "tier": np.asarray(ladder.TIERS)[seg.tier].tolist(),
         "stage": np.asarray(lifecycle.STAGES)[seg.stage.stage].tolist(),
         "cycle_days": _nullable(seg.stage.cycle_days),
@@ -229,7 +236,6 @@ def profile_columns(
         "next_purchase_at": _moments(figures.next_purchase_day),
         "in_pool": features.in_pool.tolist(),
         "entry_channel_id": [c if c >= 0 else None for c in channel.tolist()],
-        "computed_at": [utcnow()] * n,
     }
 
 
@@ -260,8 +266,8 @@ def run_daily(
     with _timed(report, "value", progress):
         figures = value(features, as_of_day, purchase_model)
     with _timed(report, "publish", progress):
-        columns = profile_columns(workspace_id, features, seg, figures, moment)
-        repository.replace_profiles(session, workspace_id, columns)
+        columns = profile_columns(features, seg, figures)
+        repository.replace_profiles(session, workspace_id, moment.date(), columns)
     report.customers = len(features)
     report.tiers = ladder.tier_counts(seg.tier)
     counts = np.bincount(seg.stage.stage, minlength=len(lifecycle.STAGES)).tolist()

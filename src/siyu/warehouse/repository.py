@@ -6,26 +6,46 @@ from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from siyu.db.arrow import ArrowReader
 from siyu.models import Channel, ChannelCost, Contact, Customer, Order, OrderLine, Product, Refund
 from siyu.models.shop import Shop
-from siyu.warehouse.schemas import SCHEMAS
+from siyu.warehouse.schemas import SCHEMAS, TS
 
 
-def changed_buckets(
-    reader: ArrowReader, workspace_id: int, model: Any, since: datetime | None, size: int
-) -> set[int]:
-    """Id buckets of `model` (orders or contacts) holding rows updated after `since`."""
-    query = select(model.id // size).where(model.workspace_id == workspace_id).distinct()
-    if since is not None:
-        query = query.where(model.updated_at > since)
-    return {int(bucket) for bucket in reader.scalars(query)}
+def bucket_states(
+    reader: ArrowReader, workspace_id: int, model: Any, size: int
+) -> dict[int, tuple[int, datetime]]:
+    """Row count and last update of each id bucket of `model` (orders or contacts).
+
+    A count that changed reveals a deletion; a later last update, an insert or an update.
+    One scan of the (workspace_id, updated_at) index, which holds the ids too.
+    """
+    bucket = model.id // size
+    query = (
+        select(bucket, func.count(), func.max(model.updated_at))
+        .where(model.workspace_id == workspace_id)
+        .group_by(bucket)
+    )
+    schema = pa.schema([("bucket", pa.int64()), ("rows", pa.int64()), ("updated", TS)])
+    table = reader.read(query, schema)
+    states = zip(table["rows"].to_pylist(), table["updated"].to_pylist(), strict=True)
+    return dict(zip(table["bucket"].to_pylist(), states, strict=True))
 
 
 def _in_bucket(query: Any, column: Any, bucket: int, size: int) -> Any:
     return query.where(column >= bucket * size, column < (bucket + 1) * size)
+
+
+def _of_workspace(model: Any, workspace_id: int) -> Any:
+    """The workspace condition, kept out of index choice: the id range must drive the scan.
+
+    Without the `+ 0`, SQLite's planner (no statistics) searched the (workspace_id, …) index
+    and visited every order of the brand for each bucket: 68 s instead of seconds for 6M
+    orders. PostgreSQL plans it the same either way.
+    """
+    return model.workspace_id + 0 == workspace_id
 
 
 def orders_in(reader: ArrowReader, workspace_id: int, bucket: int, size: int) -> pa.Table:
@@ -35,8 +55,7 @@ def orders_in(reader: ArrowReader, workspace_id: int, bucket: int, size: int) ->
                Order.ordered_at, Order.paid_at, Order.goods_fen, Order.shipping_fen,
                Order.discount_fen, Order.paid_fen, Order.refunded_fen, Order.province, Order.city)
         .join(Shop, Shop.id == Order.shop_id)
-        .where(Order.workspace_id == workspace_id)
-        .order_by(Order.id)
+        .where(_of_workspace(Order, workspace_id))
     )  # fmt: skip
     return reader.read(_in_bucket(query, Order.id, bucket, size), SCHEMAS["orders"])
 
@@ -49,7 +68,6 @@ def lines_in(reader: ArrowReader, workspace_id: int, bucket: int, size: int) -> 
                Product.unit_cost_fen)
         .outerjoin(Product, Product.id == OrderLine.product_id)
         .where(OrderLine.workspace_id == workspace_id)
-        .order_by(OrderLine.id)
     )  # fmt: skip
     return reader.read(_in_bucket(query, OrderLine.order_id, bucket, size), SCHEMAS["order_lines"])
 
@@ -60,7 +78,6 @@ def refunds_in(reader: ArrowReader, workspace_id: int, bucket: int, size: int) -
         select(Refund.id, Refund.order_id, Refund.order_line_id, Refund.amount_fen,
                Refund.is_full, Refund.refunded_at)
         .where(Refund.workspace_id == workspace_id)
-        .order_by(Refund.id)
     )  # fmt: skip
     return reader.read(_in_bucket(query, Refund.order_id, bucket, size), SCHEMAS["refunds"])
 
@@ -70,8 +87,7 @@ def contacts_in(reader: ArrowReader, workspace_id: int, bucket: int, size: int) 
     query = (
         select(Contact.id, Contact.customer_id, Contact.carrier, Contact.staff_account_id,
                Contact.channel_id, Contact.joined_at, Contact.left_at, Contact.left_reason)
-        .where(Contact.workspace_id == workspace_id)
-        .order_by(Contact.id)
+        .where(_of_workspace(Contact, workspace_id))
     )  # fmt: skip
     return reader.read(_in_bucket(query, Contact.id, bucket, size), SCHEMAS["contacts"])
 

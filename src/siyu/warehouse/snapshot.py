@@ -3,7 +3,8 @@
 Layout under the snapshot root: one folder per table; bucketed tables (orders and their
 lines and refunds by order id, contacts by contact id) hold one file per id bucket;
 channel costs and customers are small and rewritten whole. A manifest records the
-watermark: the next run rewrites the buckets holding rows updated after it. Files are
+watermark and each bucket's row count: the next run rewrites the buckets holding rows
+updated after the watermark or whose count changed (a deleted row updates nothing). Files are
 replaced atomically and the manifest is written last, so a crash at any point leaves a
 snapshot that the next run completes.
 """
@@ -11,13 +12,14 @@ snapshot that the next run completes.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -36,6 +38,7 @@ WATERMARK_MARGIN = timedelta(minutes=10)
 MANIFEST = "manifest.json"
 
 Progress = Callable[[str, int, int], None]
+T = TypeVar("T")
 
 
 @dataclass
@@ -73,6 +76,50 @@ def _write_manifest(root: Path, manifest: dict[str, Any]) -> None:
     os.replace(temporary, root / MANIFEST)
 
 
+def in_child_process(work: Callable[[], T]) -> T:
+    """Run `work` in a forked child and return its result or raise its exception here."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def run() -> None:
+        try:
+            outcome: tuple[bool, Any] = (True, work())
+        except BaseException as exc:  # everything goes back to the parent
+            outcome = (False, exc)
+        try:
+            send.send(outcome)
+        except Exception as unpicklable:  # an exception that cannot cross the pipe
+            send.send((False, RuntimeError(f"{outcome[1]!r} ({unpicklable})")))
+
+    child = context.Process(target=run, name="siyu-snapshot")
+    child.start()
+    send.close()
+    try:
+        ok, value = receive.recv()
+    except EOFError:
+        child.join()
+        raise RuntimeError(f"the snapshot process died (exit code {child.exitcode})") from None
+    child.join()
+    if not ok:
+        raise value
+    return cast(T, value)
+
+
+def _changed(
+    states: dict[int, tuple[int, datetime]], since: datetime | None, before: dict[str, int]
+) -> set[int]:
+    """Buckets updated after the watermark or whose row count changed (all the first time)."""
+    if since is None:
+        return set(states)
+    updated = {b for b, (_, last) in states.items() if last > since}
+    recounted = {
+        b
+        for b in states.keys() | {int(k) for k in before}
+        if states.get(b, (0, since))[0] != before.get(str(b), 0)
+    }
+    return updated | recounted
+
+
 class SnapshotWriter:
     """Refreshes the snapshot of one workspace from a read-only view of the committed store."""
 
@@ -82,7 +129,16 @@ class SnapshotWriter:
         self.root = root
 
     def refresh(self, progress: Progress | None = None) -> SnapshotReport:
-        """Rewrite the buckets that changed since the last run (all of them the first time)."""
+        """Rewrite the buckets that changed since the last run (all of them the first time).
+
+        The reading runs in a forked child process: the ADBC SQLite driver carries its own
+        copy of SQLite, and two copies in one process share POSIX locks on the same file, so
+        closing the reader let it reset the WAL index under the store's live connection (a
+        bus error on 10M lines). A child process has locks of its own.
+        """
+        return in_child_process(lambda: self._refresh_with_reader(progress))
+
+    def _refresh_with_reader(self, progress: Progress | None) -> SnapshotReport:
         with open_reader(self.engine) as reader:
             return self._refresh(reader, progress)
 
@@ -91,8 +147,11 @@ class SnapshotWriter:
         manifest = read_manifest(self.root)
         since = datetime.fromisoformat(manifest["watermark"]) if manifest else None
         report = SnapshotReport(self.root, full=since is None)
-        order_buckets = self._changed(reader, Order, since)
-        contact_buckets = self._changed(reader, Contact, since)
+        states = {name: repository.bucket_states(reader, self.workspace_id, model, BUCKET_IDS)
+                  for name, model in (("orders", Order), ("contacts", Contact))}  # fmt: skip
+        before = manifest.get("counts", {})
+        order_buckets = _changed(states["orders"], since, before.get("orders", {}))
+        contact_buckets = _changed(states["contacts"], since, before.get("contacts", {}))
         fetchers = {
             "orders": (order_buckets, repository.orders_in),
             "order_lines": (order_buckets, repository.lines_in),
@@ -118,14 +177,11 @@ class SnapshotWriter:
             if progress is not None:
                 progress(name, done, steps)
         self._ensure_every_table_readable()
-        _write_manifest(
-            self.root, {"version": 1, "watermark": (started - WATERMARK_MARGIN).isoformat()}
-        )
+        watermark = (started - WATERMARK_MARGIN).isoformat()
+        counts = {name: {b: n for b, (n, _) in state.items()} for name, state in states.items()}
+        _write_manifest(self.root, {"version": 2, "watermark": watermark, "counts": counts})
         report.seconds = time.perf_counter() - clock
         return report
-
-    def _changed(self, reader: ArrowReader, model: Any, since: datetime | None) -> set[int]:
-        return repository.changed_buckets(reader, self.workspace_id, model, since, BUCKET_IDS)
 
     def _write_bucket(self, name: str, bucket: int, rows: pa.Table, report: SnapshotReport) -> None:
         path = _bucket_path(self.root, name, bucket)
