@@ -1038,3 +1038,24 @@ def count_postings_and_entries(session: Session, workspace_id: int) -> tuple[int
         select(func.count()).select_from(ENTRY).where(ENTRY.c.workspace_id == workspace_id)
     )
     return int(postings or 0), int(entries or 0)
+
+
+def ladder_members(session: Session, workspace_id: int, at: datetime) -> list[int]:
+    """The value ladder's members at `at`: a paid card term in force, or a tier above entry."""
+    carded = select(LoyaltyCard.customer_id).where(
+        LoyaltyCard.workspace_id == workspace_id,
+        LoyaltyCard.status == "active",
+        LoyaltyCard.starts_at <= at,
+        LoyaltyCard.expires_at > at,
+    )
+    entry_rank = (
+        select(func.min(LoyaltyTier.rank))
+        .where(LoyaltyTier.workspace_id == workspace_id)
+        .scalar_subquery()
+    )
+    tiered = (
+        select(LoyaltyMembership.customer_id)
+        .join(LoyaltyTier, LoyaltyTier.id == LoyaltyMembership.tier_id)
+        .where(LoyaltyMembership.workspace_id == workspace_id, LoyaltyTier.rank > entry_rank)
+    )
+    return list(session.scalars(carded.union(tiered)))

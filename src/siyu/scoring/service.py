@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from siyu.analytics import clv, ladder, lifecycle, rfm
 from siyu.kit.clock import utcnow
 from siyu.kit.errors import SiyuError
+from siyu.loyalty import repository as loyalty
 from siyu.scoring import repository
 from siyu.scoring.features import (
     SECONDS_PER_DAY,
@@ -94,10 +95,12 @@ def _timed(report: RunReport, step: str, progress: Progress | None) -> Iterator[
     log.info("pipeline step %s done in %.2f s", step, report.seconds[step])
 
 
-def segment(features: CustomerFeatures, as_of_day: float) -> Segments:
-    """Ladder tier, lifecycle stage and RFM scores from the features."""
-    no_members = np.zeros(len(features), dtype=bool)
-    tier = ladder.ladder_tiers(features.n_purchases, features.in_pool, no_members)
+def segment(
+    features: CustomerFeatures, as_of_day: float, members: NDArray[np.int64] | None = None
+) -> Segments:
+    """Ladder tier, lifecycle stage and RFM scores from the features (members: customer ids)."""
+    is_member = np.isin(features.customer_id, members if members is not None else [])
+    tier = ladder.ladder_tiers(features.n_purchases, features.in_pool, is_member)
     bought = features.n_purchases > 0
     last = np.where(bought, features.last_day, as_of_day)
     first = np.where(bought, features.first_day, as_of_day)
@@ -262,7 +265,8 @@ def run_daily(
         features = customer_features(tables(connect(engine), root), moment)
     as_of_day = moment.timestamp() / SECONDS_PER_DAY
     with _timed(report, "segments", progress):
-        seg = segment(features, as_of_day)
+        members = np.asarray(loyalty.ladder_members(session, workspace_id, moment), dtype=np.int64)
+        seg = segment(features, as_of_day, members)
     with _timed(report, "value", progress):
         figures = value(features, as_of_day, purchase_model)
     with _timed(report, "publish", progress):
