@@ -21,6 +21,7 @@ from siyu.analytics.recommend.histories import (
 from siyu.analytics.recommend.models import CoPurchaseModel, ImplicitModel, PopularityModel
 from siyu.analytics.recommend.recommender import (
     METHODS,
+    REASON_LABELS,
     REASONS,
     Method,
     NextBestProducts,
@@ -38,6 +39,7 @@ __all__ = [
     "DEFAULT_RECOMMEND",
     "METHODS",
     "REASONS",
+    "REASON_LABELS",
     "CoPurchaseModel",
     "EntryToMain",
     "HistoryMatrix",

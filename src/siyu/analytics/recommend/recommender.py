@@ -36,11 +36,16 @@ from siyu.analytics.recommend.rules import (
     role_mask,
 )
 from siyu.analytics.recommend.settings import DEFAULT_RECOMMEND, RecommendSettings
+from siyu.analytics.settings import Locale
 
 Method = Literal["popularity", "co_purchase", "implicit", "blend"]
 METHODS: Final[tuple[Method, ...]] = ("popularity", "co_purchase", "implicit", "blend")
 REASONS: Final = ("co_purchase", "implicit", "trial_to_main", "popular")
 """Why a product was recommended; a reason's code is its index."""
+REASON_LABELS: Final[dict[Locale, tuple[str, ...]]] = {
+    "zh-CN": ("常一起购买", "相似客户偏好", "体验装之后的正装", "热销"),
+    "en": ("bought together", "customers like them", "after the trial", "popular"),
+}
 CO_PURCHASE, IMPLICIT, TRIAL_TO_MAIN, POPULAR = range(4)
 BATCH = 4_096  # customers scored at once: bounds memory at BATCH x products floats
 
