@@ -140,10 +140,12 @@ def main() -> None:
     print(f"train: {matrix.shape[0]:,} buyers x {matrix.shape[1]} products, {len(train):,} pairs;"
           f" test: {split.rows.size:,} customers who bought again after the cut")  # fmt: skip
     results = evaluate(model, split, methods=METHODS, rules=(False, True), k=10)
-    print(f"\n{'method':<14}{'rules':<7}{'hit rate@10':>12}{'NDCG@10':>10}{'seconds':>9}")
+    print(f"\n{'method':<14}{'rules':<7}{'hit rate@10':>20}{'NDCG@10':>20}{'seconds':>9}")
     for r in results:
-        print(f"{r.method:<14}{'yes' if r.rules else 'no':<7}{r.hit_rate:>12.4f}"
-              f"{r.ndcg:>10.4f}{r.seconds:>9.2f}")  # fmt: skip
+        hit, ndcg = f"{r.hit_rate:.4f} ± {r.hit_rate_se:.4f}", f"{r.ndcg:.4f} ± {r.ndcg_se:.4f}"
+        print(f"{r.method:<14}{'yes' if r.rules else 'no':<7}{hit:>20}{ndcg:>20}"
+              f"{r.seconds:>9.2f}")  # fmt: skip
+    print("(± one standard error over the test customers)")
     full = history_matrix(everything, roles)
     final = timed("fit, all buyers", seconds, lambda: NextBestProducts(settings).fit(full))
     produced = timed(

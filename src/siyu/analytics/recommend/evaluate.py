@@ -65,6 +65,8 @@ class MethodResult:
     ndcg: float
     customers: int
     seconds: float
+    hit_rate_se: float  # standard errors over test customers
+    ndcg_se: float
 
 
 @dataclass(frozen=True)
@@ -110,16 +112,26 @@ def evaluate(
                 gains.append(ndcg_at_k(rel, n_relevant[offset : offset + size], k))
                 offset += size
             seconds = time.perf_counter() - started
-            hit = np.concatenate(hits) if hits else np.zeros(0, dtype=bool)
+            hit = np.concatenate(hits).astype(np.float64) if hits else np.zeros(0)
             gain = np.concatenate(gains) if gains else np.zeros(0)
             results.append(
                 MethodResult(
                     method=method,
                     rules=with_rules,
-                    hit_rate=float(hit.mean()) if hit.size else float("nan"),
-                    ndcg=float(gain.mean()) if gain.size else float("nan"),
+                    hit_rate=_mean(hit),
+                    ndcg=_mean(gain),
                     customers=int(hit.size),
                     seconds=seconds,
+                    hit_rate_se=_se(hit),
+                    ndcg_se=_se(gain),
                 )
             )
     return results
+
+
+def _mean(values: FloatArray) -> float:
+    return float(values.mean()) if values.size else float("nan")
+
+
+def _se(values: FloatArray) -> float:
+    return float(values.std(ddof=1) / np.sqrt(values.size)) if values.size > 1 else float("nan")

@@ -97,7 +97,7 @@ class ImplicitModel:
         factors: int = 32,
         regularization: float = 1.0,
         alpha: float = 1.0,
-        iterations: int = 15,
+        iterations: int = 10,
         threads: int = 2,
         seed: int = 0,
     ) -> None:

@@ -24,6 +24,7 @@ from typing import Final, Literal, Self
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
+from threadpoolctl import threadpool_limits
 
 from siyu.analytics.clv.prep import NotFittedError
 from siyu.analytics.recommend.histories import FloatArray, HistoryMatrix, IntArray
@@ -115,8 +116,11 @@ class NextBestProducts:
         owned_all = self.history_.owned()
         for start in range(0, rows.size, BATCH):
             batch = rows[start : start + BATCH]
-            keyed = self._keys(batch, owned_all[batch], method, rules)
-            yield _top(batch, keyed, n)
+            # small products: BLAS threads cost more to wake than they save (25x on a busy box)
+            with threadpool_limits(1, "blas"):
+                keyed = self._keys(batch, owned_all[batch], method, rules)
+                found = _top(batch, keyed, n)
+            yield found
 
     def _keys(self, batch: IntArray, owned: sp.csr_matrix, method: Method, rules: bool) -> _Keyed:
         popular = self.popularity_.score(owned)

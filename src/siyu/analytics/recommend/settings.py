@@ -34,7 +34,7 @@ class RecommendSettings:
     """L2 regularisation of the implicit-feedback model."""
     alpha: float = 1.0
     """Confidence per buying occasion (implicit feedback: ``c = alpha * occasions``)."""
-    iterations: int = 15
+    iterations: int = 10
     """Alternating least squares sweeps."""
     threads: int = 2
     """Threads of the implicit-feedback fit (results do not depend on it)."""
