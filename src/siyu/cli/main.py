@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from siyu import __version__
 from siyu.analytics import ladder, lifecycle
-from siyu.cli import demo, imports, loyalty
+from siyu.cli import demo, imports, loyalty, recommend
 from siyu.cli.common import (
     console,
     handle_errors,
@@ -46,6 +46,7 @@ workspace_app = typer.Typer(help="Workspaces (brands) in this deployment.", no_a
 app.add_typer(workspace_app, name="workspace")
 customer_app = typer.Typer(help="Look at one customer.", no_args_is_help=True)
 app.add_typer(customer_app, name="customer")
+app.command("recommend")(handle_errors(recommend.recommend))
 
 
 @app.command()

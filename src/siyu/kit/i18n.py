@@ -14,6 +14,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "历史数据不足，无法检验模型：留出期之前只有 {repeaters} 位客户复购，"
         "至少需要 {needed} 位。请缩短 --holdout-days。",
     },
+    "recommend.none": {
+        "en": "Customer {customer} has no recommendations yet: run `siyu recommend` first "
+        "(customers without a purchase get none).",
+        "zh-CN": "客户 {customer} 还没有推荐商品：请先运行 `siyu recommend`"
+        "（没有购买记录的客户不生成推荐）。",
+    },
+    "recommend.unknown_customer": {
+        "en": "Customer {customer} does not exist in this workspace.",
+        "zh-CN": "本工作区没有客户 {customer}。",
+    },
     "settings.invalid": {
         "en": "Invalid setting: {detail}",
         "zh-CN": "配置无效：{detail}",

@@ -22,6 +22,7 @@ from siyu.models.loyalty import (
 from siyu.models.order import Order, OrderLine, Refund
 from siyu.models.product import Product
 from siyu.models.profile import CustomerProfile
+from siyu.models.recommendation import CustomerRecommendation
 from siyu.models.shop import Shop
 from siyu.models.staff import StaffAccount
 from siyu.models.workspace import Workspace
@@ -34,6 +35,7 @@ __all__ = [
     "Customer",
     "CustomerMerge",
     "CustomerProfile",
+    "CustomerRecommendation",
     "Identity",
     "ImportBatch",
     "LoyaltyAccount",
