@@ -22,6 +22,7 @@ demo: $(VENV)/.installed
 	$(BIN)/siyu init
 	$(BIN)/siyu demo load --orders $(DEMO_ORDERS)
 	$(BIN)/siyu run
+	$(BIN)/siyu recommend
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench
