@@ -125,9 +125,17 @@ class FakeWeCom:
     # ---- WeCom's side of the customer-contact story -----------------------------------------
 
     def customer_adds(
-        self, userid: str, external_userid: str, *, state: str = "", name: str = "客户",
-        unionid: str = "", phone: str = "", deliver: bool = True, welcome: bool = True,
-    ) -> tuple[int, str]:  # fmt: skip
+        self,
+        userid: str,
+        external_userid: str,
+        *,
+        state: str = "",
+        name: str = "客户",
+        unionid: str = "",
+        phone: str = "",
+        deliver: bool = True,
+        welcome: bool = True,
+    ) -> tuple[int, str]:
         """A customer adds a staff member (via a contact way with `state`); WeCom calls back."""
         now = int(self.now())
         with self.lock:
@@ -135,9 +143,13 @@ class FakeWeCom:
                 external_userid, FakeContact(external_userid, name, unionid)
             )
             contact.follows[userid] = {
-                "userid": userid, "createtime": now, "state": state, "add_way": 1,
-                "remark_mobiles": [phone] if phone else [], "tags": [],
-            }  # fmt: skip
+                "userid": userid,
+                "createtime": now,
+                "state": state,
+                "add_way": 1,
+                "remark_mobiles": [phone] if phone else [],
+                "tags": [],
+            }
             code = f"WELCOME{next(self._ids):06d}"
             self.welcome_codes[code] = self.now()
         fields = {"UserID": userid, "ExternalUserID": external_userid, "State": state}
@@ -150,16 +162,24 @@ class FakeWeCom:
         """The customer deletes the staff member (del_follow_user)."""
         with self.lock:
             self.contacts[external_userid].follows.pop(userid, None)
-        event = contact_event("del_follow_user", self.corp_id, int(self.now()),
-                              {"UserID": userid, "ExternalUserID": external_userid})  # fmt: skip
+        event = contact_event(
+            "del_follow_user",
+            self.corp_id,
+            int(self.now()),
+            {"UserID": userid, "ExternalUserID": external_userid},
+        )
         return self.deliver(event)
 
     def staff_deletes(self, userid: str, external_userid: str) -> tuple[int, str]:
         """The staff member deletes the customer (del_external_contact)."""
         with self.lock:
             self.contacts[external_userid].follows.pop(userid, None)
-        event = contact_event("del_external_contact", self.corp_id, int(self.now()),
-                              {"UserID": userid, "ExternalUserID": external_userid})  # fmt: skip
+        event = contact_event(
+            "del_external_contact",
+            self.corp_id,
+            int(self.now()),
+            {"UserID": userid, "ExternalUserID": external_userid},
+        )
         return self.deliver(event)
 
     def create_group(self, chat_id: str, owner: str, name: str, members: list[str]) -> None:
@@ -190,8 +210,9 @@ class FakeWeCom:
         return base64.b64encode(enc.update(plain) + enc.finalize()).decode()
 
     def sign(self, timestamp: str, nonce: str, encrypt: str) -> str:
-        return hashlib.sha1("".join(sorted((self.token, timestamp, nonce, encrypt))).encode()
-                            ).hexdigest()  # fmt: skip
+        return hashlib.sha1(
+            "".join(sorted((self.token, timestamp, nonce, encrypt))).encode()
+        ).hexdigest()
 
     def signed_request(
         self, message: str, *, timestamp: str | None = None, nonce: str | None = None
@@ -201,9 +222,11 @@ class FakeWeCom:
         nonce = nonce or str(int.from_bytes(os.urandom(4), "big"))
         encrypt = self.encrypt(message)
         query = {"msg_signature": self.sign(ts, nonce, encrypt), "timestamp": ts, "nonce": nonce}
-        body = (f"<xml><ToUserName><![CDATA[{self.corp_id}]]></ToUserName>"
-                f"<Encrypt><![CDATA[{encrypt}]]></Encrypt>"
-                "<AgentID><![CDATA[]]></AgentID></xml>").encode()  # fmt: skip
+        body = (
+            f"<xml><ToUserName><![CDATA[{self.corp_id}]]></ToUserName>"
+            f"<Encrypt><![CDATA[{encrypt}]]></Encrypt>"
+            "<AgentID><![CDATA[]]></AgentID></xml>"
+        ).encode()
         return query, body
 
     def deliver(self, message: str, **kwargs: str) -> tuple[int, str]:
@@ -216,8 +239,12 @@ class FakeWeCom:
         echo = str(int.from_bytes(os.urandom(8), "big"))
         ts, nonce = str(int(self.now())), "12345"
         encrypt = self.encrypt(echo)
-        query = {"msg_signature": self.sign(ts, nonce, encrypt), "timestamp": ts,
-                 "nonce": nonce, "echostr": encrypt}  # fmt: skip
+        query = {
+            "msg_signature": self.sign(ts, nonce, encrypt),
+            "timestamp": ts,
+            "nonce": nonce,
+            "echostr": encrypt,
+        }
         url = self.callback_url + "?" + urllib.parse.urlencode(query)
         try:
             with urllib.request.urlopen(url, timeout=10) as response:
@@ -293,8 +320,7 @@ class FakeWeCom:
             return err(INVALID_SECRET)
         token = f"TOKEN{next(self._ids):08d}"
         self.tokens[token] = self.now() + self.token_ttl_s
-        return {"errcode": 0, "errmsg": "ok", "access_token": token,
-                "expires_in": self.token_ttl_s}  # fmt: skip
+        return {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": self.token_ttl_s}
 
     def _add_contact_way(self, _q: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
         users = body.get("user") or []
@@ -308,8 +334,12 @@ class FakeWeCom:
             return err(INVALID_PARAMETER, "single type with many users")
         config_id = f"cfg{next(self._ids):08d}"
         self.contact_ways[config_id] = dict(body)
-        return {"errcode": 0, "errmsg": "ok", "config_id": config_id,
-                "qr_code": f"https://wework.qpic.cn/fake/{config_id}.png"}  # fmt: skip
+        return {
+            "errcode": 0,
+            "errmsg": "ok",
+            "config_id": config_id,
+            "qr_code": f"https://wework.qpic.cn/fake/{config_id}.png",
+        }
 
     def _update_contact_way(self, _q: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
         way = self.contact_ways.get(str(body.get("config_id")))
@@ -331,11 +361,16 @@ class FakeWeCom:
         if contact is None:
             return err(INVALID_EXTERNAL_USERID)
         return {
-            "errcode": 0, "errmsg": "ok",
-            "external_contact": {"external_userid": contact.external_userid,
-                                 "name": contact.name, "type": 1, "unionid": contact.unionid},
+            "errcode": 0,
+            "errmsg": "ok",
+            "external_contact": {
+                "external_userid": contact.external_userid,
+                "name": contact.name,
+                "type": 1,
+                "unionid": contact.unionid,
+            },
             "follow_user": list(contact.follows.values()),
-        }  # fmt: skip
+        }
 
     def _welcome(self, _q: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
         code = str(body.get("welcome_code", ""))
@@ -353,8 +388,12 @@ class FakeWeCom:
         ids = body.get("external_userid") or []
         fail = [i for i in ids if i not in self.contacts]
         self.templates.append(dict(body))
-        return {"errcode": 0, "errmsg": "ok", "fail_list": fail,
-                "msgid": f"msg{next(self._ids):08d}"}  # fmt: skip
+        return {
+            "errcode": 0,
+            "errmsg": "ok",
+            "fail_list": fail,
+            "msgid": f"msg{next(self._ids):08d}",
+        }
 
     def _mark_tag(self, _q: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
         if body.get("userid") not in self.staff:
@@ -371,11 +410,18 @@ class FakeWeCom:
         group = self.groups.get(str(body.get("chat_id")))
         if group is None:
             return err(INVALID_CHAT_ID, "invalid chat_id")
-        return {"errcode": 0, "errmsg": "ok", "group_chat": {
-            "chat_id": group.chat_id, "name": group.name, "owner": group.owner,
-            "create_time": group.create_time, "member_list": list(group.members.values()),
-            "admin_list": [],
-        }}  # fmt: skip
+        return {
+            "errcode": 0,
+            "errmsg": "ok",
+            "group_chat": {
+                "chat_id": group.chat_id,
+                "name": group.name,
+                "owner": group.owner,
+                "create_time": group.create_time,
+                "member_list": list(group.members.values()),
+                "admin_list": [],
+            },
+        }
 
 
 ROUTES = {
@@ -398,28 +444,37 @@ def err(code: int, message: str = "") -> dict[str, Any]:
 def contact_event(change: str, corp_id: str, created: int, fields: dict[str, str]) -> str:
     """The XML of a change_external_contact event."""
     inner = "".join(f"<{k}><![CDATA[{v}]]></{k}>" for k, v in fields.items())
-    return (f"<xml><ToUserName><![CDATA[{corp_id}]]></ToUserName>"
-            "<FromUserName><![CDATA[sys]]></FromUserName>"
-            f"<CreateTime>{created}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
-            "<Event><![CDATA[change_external_contact]]></Event>"
-            f"<ChangeType><![CDATA[{change}]]></ChangeType>{inner}</xml>")  # fmt: skip
+    return (
+        f"<xml><ToUserName><![CDATA[{corp_id}]]></ToUserName>"
+        "<FromUserName><![CDATA[sys]]></FromUserName>"
+        f"<CreateTime>{created}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+        "<Event><![CDATA[change_external_contact]]></Event>"
+        f"<ChangeType><![CDATA[{change}]]></ChangeType>{inner}</xml>"
+    )
 
 
 def chat_event(
-    change: str, corp_id: str, created: int, chat_id: str, *, detail: str = "",
+    change: str,
+    corp_id: str,
+    created: int,
+    chat_id: str,
+    *,
+    detail: str = "",
     members: tuple[str, ...] = (),
-) -> str:  # fmt: skip
+) -> str:
     """The XML of a change_external_chat event."""
     items = "".join(f"<Item><![CDATA[{m}]]></Item>" for m in members)
     extra = f"<UpdateDetail><![CDATA[{detail}]]></UpdateDetail>" if detail else ""
     extra += f"<MemChangeCnt>{len(members)}</MemChangeCnt>" if members else ""
     extra += f"<MemChangeList>{items}</MemChangeList>" if members else ""
-    return (f"<xml><ToUserName><![CDATA[{corp_id}]]></ToUserName>"
-            "<FromUserName><![CDATA[sys]]></FromUserName>"
-            f"<CreateTime>{created}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
-            "<Event><![CDATA[change_external_chat]]></Event>"
-            f"<ChatId><![CDATA[{chat_id}]]></ChatId>"
-            f"<ChangeType><![CDATA[{change}]]></ChangeType>{extra}</xml>")  # fmt: skip
+    return (
+        f"<xml><ToUserName><![CDATA[{corp_id}]]></ToUserName>"
+        "<FromUserName><![CDATA[sys]]></FromUserName>"
+        f"<CreateTime>{created}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+        "<Event><![CDATA[change_external_chat]]></Event>"
+        f"<ChatId><![CDATA[{chat_id}]]></ChatId>"
+        f"<ChangeType><![CDATA[{change}]]></ChangeType>{extra}</xml>"
+    )
 
 
 def post(url: str, query: dict[str, str], body: bytes) -> tuple[int, str]:

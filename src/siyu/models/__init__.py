@@ -1,6 +1,7 @@
 """ORM classes, one file per aggregate; importing this package registers them all."""
 
 from siyu.models.channel import Channel, ChannelCost
+from siyu.models.channel_code import ChannelCode, ChannelCodeStaff, ChannelJoin, StaffShift
 from siyu.models.consent import ConsentRecord
 from siyu.models.contact import Contact
 from siyu.models.customer import Customer, CustomerMerge, Identity
@@ -10,11 +11,15 @@ from siyu.models.product import Product
 from siyu.models.profile import CustomerProfile
 from siyu.models.shop import Shop
 from siyu.models.staff import StaffAccount
+from siyu.models.wecom import WeComCallback, WeComOutbox
 from siyu.models.workspace import Workspace
 
 __all__ = [
     "Channel",
+    "ChannelCode",
+    "ChannelCodeStaff",
     "ChannelCost",
+    "ChannelJoin",
     "ConsentRecord",
     "Contact",
     "Customer",
@@ -28,5 +33,8 @@ __all__ = [
     "Refund",
     "Shop",
     "StaffAccount",
+    "StaffShift",
+    "WeComCallback",
+    "WeComOutbox",
     "Workspace",
 ]

@@ -189,10 +189,11 @@ class WeComClient:
             if found:
                 return found
             answer = self._with_retries(
-                TOKEN_PATH, lambda: self._http(
+                TOKEN_PATH,
+                lambda: self._http(
                     TOKEN_PATH, {"corpid": self.corp_id, "corpsecret": self.secret}, None
                 ),
-            )  # fmt: skip
+            )
             token = str(answer.get("access_token", ""))
             if not token:
                 raise WeComApiError(path=TOKEN_PATH, errcode=-2, errmsg="no access_token")
@@ -233,15 +234,17 @@ class WeComClient:
             token = self.access_token()
             try:
                 return self._with_retries(
-                    path, lambda t=token: self._http(  # type: ignore[misc]
+                    path,
+                    lambda t=token: self._http(  # type: ignore[misc]
                         path, {**(params or {}), "access_token": t}, body
                     ),
-                )  # fmt: skip
+                )
             except WeComApiError as exc:
                 if exc.errcode not in TOKEN_ERRORS or refreshed:
                     raise
-                log.info("wecom %s: access token refused (%d), fetching a new one",
-                         path, exc.errcode)  # fmt: skip
+                log.info(
+                    "wecom %s: access token refused (%d), fetching a new one", path, exc.errcode
+                )
                 self.cache.clear(token)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -251,10 +254,17 @@ class WeComClient:
         self, *, state: str, users: Sequence[str], remark: str = "", skip_verify: bool = True
     ) -> ContactWay:
         """Create a "contact me" QR code way for these staff userids, tagged with `state`."""
-        answer = self.call("/cgi-bin/externalcontact/add_contact_way", body={
-            "type": 1 if len(users) == 1 else 2, "scene": 2, "state": state,
-            "user": list(users), "remark": remark[:30], "skip_verify": skip_verify,
-        })  # fmt: skip
+        answer = self.call(
+            "/cgi-bin/externalcontact/add_contact_way",
+            body={
+                "type": 1 if len(users) == 1 else 2,
+                "scene": 2,
+                "state": state,
+                "user": list(users),
+                "remark": remark[:30],
+                "skip_verify": skip_verify,
+            },
+        )
         return ContactWay(str(answer["config_id"]), str(answer.get("qr_code", "")))
 
     def update_contact_way(
@@ -287,26 +297,38 @@ class WeComClient:
 
     def send_welcome_msg(self, welcome_code: str, text: str) -> None:
         """Send the welcome message of a new contact (the code is valid for 20 seconds)."""
-        self.call("/cgi-bin/externalcontact/send_welcome_msg",
-                  body={"welcome_code": welcome_code, "text": {"content": text}})  # fmt: skip
+        self.call(
+            "/cgi-bin/externalcontact/send_welcome_msg",
+            body={"welcome_code": welcome_code, "text": {"content": text}},
+        )
 
     def add_msg_template(
         self, *, sender: str, external_userids: Sequence[str], text: str
     ) -> TemplateResult:
         """Create a batch (群发) message from one staff member to their contacts."""
-        answer = self.call("/cgi-bin/externalcontact/add_msg_template", body={
-            "chat_type": "single", "sender": sender, "external_userid": list(external_userids),
-            "text": {"content": text},
-        })  # fmt: skip
+        answer = self.call(
+            "/cgi-bin/externalcontact/add_msg_template",
+            body={
+                "chat_type": "single",
+                "sender": sender,
+                "external_userid": list(external_userids),
+                "text": {"content": text},
+            },
+        )
         return TemplateResult(
             str(answer.get("msgid", "")), tuple(str(x) for x in answer.get("fail_list") or ())
         )
 
     def mark_tag(self, *, userid: str, external_userid: str, add_tag: Sequence[str]) -> None:
         """Tag an external contact (enterprise tag ids) for one staff member."""
-        self.call("/cgi-bin/externalcontact/mark_tag", body={
-            "userid": userid, "external_userid": external_userid, "add_tag": list(add_tag),
-        })  # fmt: skip
+        self.call(
+            "/cgi-bin/externalcontact/mark_tag",
+            body={
+                "userid": userid,
+                "external_userid": external_userid,
+                "add_tag": list(add_tag),
+            },
+        )
 
     def get_follow_user_list(self) -> list[str]:
         """Return the userids of staff allowed to have external contacts."""
@@ -315,8 +337,9 @@ class WeComClient:
 
     def get_group_chat(self, chat_id: str) -> GroupChatDetail:
         """Fetch a customer group chat with its members."""
-        answer = self.call("/cgi-bin/externalcontact/groupchat/get",
-                           body={"chat_id": chat_id, "need_name": 0})  # fmt: skip
+        answer = self.call(
+            "/cgi-bin/externalcontact/groupchat/get", body={"chat_id": chat_id, "need_name": 0}
+        )
         chat = answer.get("group_chat") or {}
         members = tuple(
             GroupMemberInfo(
@@ -359,8 +382,10 @@ def _error(path: str, answer: Mapping[str, Any]) -> WeComApiError:
 
 def client_from_settings(settings: Settings, *, cache: TokenCache | None = None) -> WeComClient:
     """Build the client from SIYU_WECOM_* settings, or say which ones are missing."""
-    required = (("SIYU_WECOM_CORP_ID", settings.wecom_corp_id),
-                ("SIYU_WECOM_SECRET", settings.wecom_secret))  # fmt: skip
+    required = (
+        ("SIYU_WECOM_CORP_ID", settings.wecom_corp_id),
+        ("SIYU_WECOM_SECRET", settings.wecom_secret),
+    )
     missing = [name for name, value in required if not value]
     if missing:
         raise SiyuError("wecom.not_configured", names=", ".join(missing))

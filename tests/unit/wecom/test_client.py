@@ -26,8 +26,9 @@ def fake() -> Iterator[FakeWeCom]:
 
 def client_for(fake: FakeWeCom, **kwargs: object) -> WeComClient:
     sleeps: list[float] = []
-    client = WeComClient(fake.corp_id, fake.secret, base_url=fake.url, sleep=sleeps.append,
-                         clock=fake.now, **kwargs)  # type: ignore[arg-type]  # fmt: skip
+    client = WeComClient(
+        fake.corp_id, fake.secret, base_url=fake.url, sleep=sleeps.append, clock=fake.now, **kwargs
+    )  # type: ignore[arg-type]
     client.sleeps = sleeps  # type: ignore[attr-defined]
     return client
 
@@ -94,8 +95,9 @@ def test_busy_is_retried(fake: FakeWeCom) -> None:
 
 
 def test_unreachable_server() -> None:
-    client = WeComClient("ww", "s", base_url="http://127.0.0.1:9", sleep=lambda s: None,
-                         max_attempts=2, timeout_s=2)  # fmt: skip
+    client = WeComClient(
+        "ww", "s", base_url="http://127.0.0.1:9", sleep=lambda s: None, max_attempts=2, timeout_s=2
+    )
     with pytest.raises(WeComUnreachableError) as failed:
         client.get_follow_user_list()
     assert failed.value.status_code == 503
@@ -119,8 +121,9 @@ def test_contact_ways(fake: FakeWeCom) -> None:
 
 def test_contact_details_welcome_tags_and_batch_messages(fake: FakeWeCom) -> None:
     client = client_for(fake)
-    _, event = fake.customer_adds("wecom_a", "wmCust1", state="pkg", unionid="oU1",
-                                  phone="13800138000", deliver=False)  # fmt: skip
+    _, event = fake.customer_adds(
+        "wecom_a", "wmCust1", state="pkg", unionid="oU1", phone="13800138000", deliver=False
+    )
     contact = client.get_external_contact("wmCust1")
     assert contact.unionid == "oU1"
     assert contact.follow_users[0].userid == "wecom_a"
@@ -133,8 +136,9 @@ def test_contact_details_welcome_tags_and_batch_messages(fake: FakeWeCom) -> Non
         client.send_welcome_msg(code, "again")
     client.mark_tag(userid="wecom_a", external_userid="wmCust1", add_tag=["et1"])
     assert fake.tags[0]["add_tag"] == ["et1"]
-    result = client.add_msg_template(sender="wecom_a", external_userids=["wmCust1", "wmGone"],
-                                     text="上新啦")  # fmt: skip
+    result = client.add_msg_template(
+        sender="wecom_a", external_userids=["wmCust1", "wmGone"], text="上新啦"
+    )
     assert result.msgid and result.fail_list == ("wmGone",)
     with pytest.raises(WeComApiError) as unknown:
         client.get_external_contact("wmNobody")

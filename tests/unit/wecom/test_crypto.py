@@ -77,8 +77,9 @@ def test_post_sample_decrypts_to_the_text_message(crypto: WeComCrypto) -> None:
 
 def test_encrypt_round_trips_and_matches_the_sdk_layout(crypto: WeComCrypto) -> None:
     message = "<xml><Content>测试一下中文，长度按字节算</Content></xml>"
-    sealed = crypto.encrypt_message(message, timestamp="1476422779", nonce="1597212914",
-                                    random16=b"0123456789abcdef")  # fmt: skip
+    sealed = crypto.encrypt_message(
+        message, timestamp="1476422779", nonce="1597212914", random16=b"0123456789abcdef"
+    )
     assert sealed.signature == signature(TOKEN, "1476422779", "1597212914", sealed.encrypt)
     raw = base64.b64decode(sealed.encrypt)
     assert len(raw) % 32 == 0

@@ -1,0 +1,244 @@
+"""Use cases of channel codes: create, route a joiner, land a join (never commits)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from siyu.channels import repository
+from siyu.channels.rules import (
+    Candidate,
+    CodeWindow,
+    Outcome,
+    Pick,
+    Shift,
+    join_outcome,
+    pick_staff,
+)
+from siyu.channels.schemas import ChannelCodeCreate
+from siyu.kit.clock import CHINA_TZ
+from siyu.kit.errors import NotFoundError, ValidationError
+from siyu.models import ChannelCode, StaffAccount
+from siyu.models.enums import Carrier
+from siyu.pool.service import Directory
+
+
+def create_code(session: Session, workspace_id: int, spec: ChannelCodeCreate) -> ChannelCode:
+    """Create a channel code with its staff pool; staff must already exist."""
+    if repository.get_code(session, workspace_id, spec.code) is not None:
+        raise ValidationError(detail=f"channel code {spec.code!r} already exists")
+    if spec.starts_at and spec.ends_at and spec.ends_at <= spec.starts_at:
+        raise ValidationError(detail="the code ends before it starts")
+    staff = _require_staff(session, workspace_id, [*spec.staff, *spec.backup_staff])
+    directory = Directory(session, workspace_id)
+    channel_id = directory.channel(spec.channel, kind=spec.channel_kind.value)
+    code = repository.add_code(
+        session,
+        workspace_id=workspace_id,
+        channel_id=channel_id,
+        code=spec.code,
+        name=spec.name,
+        routing=spec.routing,
+        welcome_text=spec.welcome_text,
+        tag_ids=",".join(spec.tag_ids),
+        cost_per_join_fen=spec.cost_per_join_fen,
+        starts_at=spec.starts_at,
+        ends_at=spec.ends_at,
+    )
+    members = [(staff[c].id, False) for c in spec.staff]
+    members += [(staff[c].id, True) for c in spec.backup_staff if c not in spec.staff]
+    repository.set_code_staff(session, code.id, members)
+    return code
+
+
+def _require_staff(
+    session: Session, workspace_id: int, codes: Sequence[str]
+) -> dict[str, StaffAccount]:
+    found = repository.staff_by_code(session, workspace_id, codes)
+    missing = sorted(set(codes) - set(found))
+    if missing:
+        raise NotFoundError(what="staff account", ident=", ".join(missing))
+    return found
+
+
+def require_code(session: Session, workspace_id: int, code: str) -> ChannelCode:
+    """Return the code or raise a clear not-found error."""
+    found = repository.get_code(session, workspace_id, code)
+    if found is None:
+        raise NotFoundError(what="channel code", ident=code)
+    return found
+
+
+def day_start(at: datetime) -> datetime:
+    """The start of `at`'s China day (daily add limits reset at local midnight)."""
+    local = at.astimezone(CHINA_TZ)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def candidates(
+    session: Session, workspace_id: int, code: ChannelCode, at: datetime
+) -> list[Candidate]:
+    """The code's pool as routing sees it at `at`."""
+    pool = repository.code_staff(session, code.id)
+    ids = [member.staff_account_id for member, _ in pool]
+    shifts = repository.shifts_of(session, ids)
+    today = repository.joins_since(session, ids, day_start(at))
+    load = repository.open_contacts(session, workspace_id, ids)
+    return [
+        Candidate(
+            staff_id=staff.id,
+            position=member.position,
+            backup=member.backup,
+            active=staff.active,
+            shifts=tuple(
+                Shift(s.weekday, s.start_minute, s.end_minute) for s in shifts.get(staff.id, ())
+            ),
+            joins_today=today.get(staff.id, 0),
+            capacity=staff.daily_capacity,
+            open_contacts=load.get(staff.id, 0),
+        )
+        for member, staff in pool
+    ]
+
+
+def route(
+    session: Session, workspace_id: int, code: str, at: datetime
+) -> tuple[ChannelCode, Pick | None]:
+    """Choose the staff account for the next joiner of a code and advance its rotation."""
+    found = require_code(session, workspace_id, code)
+    pick = pick_staff(
+        candidates(session, workspace_id, found, at),
+        routing=found.routing,
+        position=found.next_position,
+        at=at,
+    )
+    if pick is not None:
+        found.next_position = pick.next_position
+    return found, pick
+
+
+@dataclass(frozen=True, slots=True)
+class Landing:
+    """Where a join landed: the contact, the code (if any) and how it was attributed."""
+
+    contact_id: int
+    join_id: int
+    code: ChannelCode | None
+    outcome: str
+    created: bool
+
+
+def land_join(
+    session: Session,
+    workspace_id: int,
+    *,
+    customer_id: int,
+    staff: StaffAccount,
+    state: str,
+    joined_at: datetime,
+    code: ChannelCode | None = None,
+    outcome: str | None = None,
+) -> Landing:
+    """Record a customer adding a staff account: contact, attribution and the code's cost.
+
+    An unknown or expired code, a paused one or a staff account out of service still lands
+    the joiner; the outcome says what was wrong. A second add of a contact that is still open
+    (WeCom re-delivering, an edit) changes nothing.
+    """
+    if code is None and state:
+        code = repository.get_code(session, workspace_id, state)
+    if outcome is None:
+        window = CodeWindow(code.status, code.starts_at, code.ends_at) if code else None
+        outcome = join_outcome(window, state=state, at=joined_at, staff_active=staff.active)
+    existing = repository.open_contact(
+        session,
+        workspace_id,
+        customer_id=customer_id,
+        carrier=Carrier.WECOM.value,
+        carrier_ref=staff.code,
+    )
+    if existing is not None:
+        return Landing(existing.id, 0, code, outcome, created=False)
+    channel_id = code.channel_id if code is not None else None
+    contact = repository.add_contact(
+        session,
+        workspace_id=workspace_id,
+        customer_id=customer_id,
+        carrier=Carrier.WECOM.value,
+        carrier_ref=staff.code,
+        staff_account_id=staff.id,
+        channel_id=channel_id,
+        joined_at=joined_at,
+    )
+    cost = code.cost_per_join_fen if code is not None and outcome == Outcome.ATTRIBUTED else 0
+    if cost and channel_id is not None:
+        repository.book_cost(
+            session, workspace_id, channel_id, joined_at.astimezone(CHINA_TZ).date(), cost
+        )
+    join = repository.add_join(
+        session,
+        workspace_id=workspace_id,
+        channel_code_id=code.id if code else None,
+        channel_id=channel_id,
+        contact_id=contact.id,
+        customer_id=customer_id,
+        staff_account_id=staff.id,
+        state=state[:64],
+        outcome=outcome,
+        cost_fen=cost,
+        joined_at=joined_at,
+    )
+    return Landing(contact.id, join.id, code, outcome, created=True)
+
+
+def end_contact(
+    session: Session,
+    workspace_id: int,
+    *,
+    customer_id: int,
+    staff: StaffAccount,
+    at: datetime,
+    reason: str,
+) -> bool:
+    """Close the customer's open contact with a staff account; False when there was none."""
+    contact = repository.open_contact(
+        session,
+        workspace_id,
+        customer_id=customer_id,
+        carrier=Carrier.WECOM.value,
+        carrier_ref=staff.code,
+    )
+    if contact is None:
+        return False
+    contact.left_at = max(at, contact.joined_at)
+    contact.left_reason = reason
+    return True
+
+
+def set_status(session: Session, workspace_id: int, code: str, status: str) -> ChannelCode:
+    """Pause, resume (active) or archive a code."""
+    if status not in ("active", "paused", "archived"):
+        raise ValidationError(detail=f"status {status!r}: use active, paused or archived")
+    found = require_code(session, workspace_id, code)
+    found.status = status
+    return found
+
+
+def remove_staff(session: Session, workspace_id: int, code: str, staff_code: str) -> ChannelCode:
+    """Take a staff account out of a code's pool (mid-campaign); the rest keep routing."""
+    found = require_code(session, workspace_id, code)
+    pool = repository.code_staff(session, found.id)
+    members = [(m.staff_account_id, m.backup) for m, s in pool if s.code != staff_code]
+    if len(members) == len(pool):
+        raise NotFoundError(what="staff account in this code", ident=staff_code)
+    repository.set_code_staff(session, found.id, members)
+    found.next_position = 0
+    return found
+
+
+def joins_per_code(session: Session, workspace_id: int) -> dict[int, int]:
+    """Joins through each code (all time)."""
+    return repository.joins_per_code(session, workspace_id)
