@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     wecom_callback_max_skew_s: int = Field(
         default=300, ge=10, description="Callbacks whose timestamp is further off are refused."
     )
+    card_font: Path | None = Field(
+        default=None, description="CJK TrueType font (.ttf/.ttc) embedded in insert-card PDFs."
+    )
     public_base_url: str = Field(
         default="https://example.com",
         description="Public URL of this deployment; live-code QR codes point at <url>/j/<code>.",

@@ -16,6 +16,8 @@ from siyu.models import (
     ChannelCost,
     ChannelJoin,
     Contact,
+    Order,
+    Shop,
     StaffAccount,
     StaffShift,
 )
@@ -212,3 +214,48 @@ def joins_per_code(session: Session, workspace_id: int) -> dict[int, int]:
         .group_by(ChannelJoin.channel_code_id)
     )
     return {int(r[0]): int(r[1]) for r in rows if r[0] is not None}
+
+
+def orders_for_cards(
+    session: Session,
+    workspace_id: int,
+    *,
+    since: datetime,
+    until: datetime,
+    shop_code: str | None,
+    skip_pool: bool,
+    limit: int,
+) -> list[tuple[str, int | None]]:
+    """(Order number, customer) of paid or shipped orders placed in a window, oldest first."""
+    query = (
+        select(Order.platform_order_id, Order.customer_id)
+        .where(
+            Order.workspace_id == workspace_id,
+            Order.ordered_at >= since,
+            Order.ordered_at < until,
+            Order.status.in_(("paid", "shipped")),
+        )
+        .order_by(Order.ordered_at, Order.id)
+        .limit(limit)
+    )
+    if shop_code:
+        query = query.join(Shop, Shop.id == Order.shop_id).where(Shop.code == shop_code)
+    if skip_pool:
+        in_pool = select(Contact.customer_id).where(
+            Contact.workspace_id == workspace_id, Contact.left_at.is_(None)
+        )
+        query = query.where(Order.customer_id.not_in(in_pool))
+    return [(str(r[0]), r[1]) for r in session.execute(query)]
+
+
+def set_member_way(session: Session, member_id: int, *, config_id: str, qr_url: str) -> None:
+    """Remember a staff member's own contact way for a code."""
+    member = session.get(ChannelCodeStaff, member_id)
+    if member is not None:
+        member.wecom_config_id, member.wecom_qr_url = config_id, qr_url
+
+
+def delete_member(session: Session, member_id: int) -> None:
+    """Remove one staff account from a code's pool."""
+    session.execute(delete(ChannelCodeStaff).where(ChannelCodeStaff.id == member_id))
+    session.flush()

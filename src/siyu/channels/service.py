@@ -9,6 +9,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from siyu.channels import repository
+from siyu.channels.cards import Card
+from siyu.channels.qr import landing_url
 from siyu.channels.rules import (
     Candidate,
     CodeWindow,
@@ -16,10 +18,12 @@ from siyu.channels.rules import (
     Pick,
     Shift,
     join_outcome,
+    parse_shifts,
     pick_staff,
 )
 from siyu.channels.schemas import ChannelCodeCreate
 from siyu.kit.clock import CHINA_TZ
+from siyu.kit.crypto import PiiCipher
 from siyu.kit.errors import NotFoundError, ValidationError
 from siyu.models import ChannelCode, StaffAccount
 from siyu.models.enums import Carrier
@@ -62,6 +66,11 @@ def _require_staff(
     if missing:
         raise NotFoundError(what="staff account", ident=", ".join(missing))
     return found
+
+
+def require_staff(session: Session, workspace_id: int, code: str) -> StaffAccount:
+    """Return the staff account with this code (WeCom userid) or raise not-found."""
+    return _require_staff(session, workspace_id, [code])[code]
 
 
 def require_code(session: Session, workspace_id: int, code: str) -> ChannelCode:
@@ -227,18 +236,179 @@ def set_status(session: Session, workspace_id: int, code: str, status: str) -> C
     return found
 
 
-def remove_staff(session: Session, workspace_id: int, code: str, staff_code: str) -> ChannelCode:
-    """Take a staff account out of a code's pool (mid-campaign); the rest keep routing."""
+def remove_staff(
+    session: Session, workspace_id: int, code: str, staff_code: str
+) -> tuple[ChannelCode, str]:
+    """Take a staff account out of a code's pool (mid-campaign); the rest keep routing.
+
+    Returns the code and the removed member's own WeCom contact way id ("" when none), for
+    the caller to delete at WeCom; joins that still arrive through it land all the same.
+    """
     found = require_code(session, workspace_id, code)
     pool = repository.code_staff(session, found.id)
-    members = [(m.staff_account_id, m.backup) for m, s in pool if s.code != staff_code]
-    if len(members) == len(pool):
+    removed = [m for m, s in pool if s.code == staff_code]
+    if not removed:
         raise NotFoundError(what="staff account in this code", ident=staff_code)
-    repository.set_code_staff(session, found.id, members)
+    config_id = removed[0].wecom_config_id
+    repository.delete_member(session, removed[0].id)
+    for position, (member, _) in enumerate(m for m in pool if m[0] is not removed[0]):
+        member.position = position
     found.next_position = 0
-    return found
+    return found, config_id
 
 
 def joins_per_code(session: Session, workspace_id: int) -> dict[int, int]:
     """Joins through each code (all time)."""
     return repository.joins_per_code(session, workspace_id)
+
+
+@dataclass(frozen=True, slots=True)
+class LandingTarget:
+    """Where the landing page of a code sends a visitor now."""
+
+    code: str
+    staff_code: str
+    qr_url: str
+    backup: bool
+    overflow: bool  # nobody was available: the least-busy active member takes them anyway
+
+
+def resolve_landing(session: Session, workspace_id: int, code: str, at: datetime) -> LandingTarget:
+    """Route a visitor of <public url>/j/<code> to a staff member's contact way.
+
+    Unknown codes are a not-found error. A code whose staff are all off shift or at their
+    limit still sends the visitor somewhere (the least-busy active member), so no joiner is
+    turned away; a code without any active member is a clear error.
+    """
+    found, pick = route(session, workspace_id, code, at)
+    pool = repository.code_staff(session, found.id)
+    overflow = pick is None
+    if pick is None:
+        pool_now = candidates(session, workspace_id, found, at)
+        active = [c for c in pool_now if c.active]
+        if not active:
+            raise ValidationError(detail=f"channel code {code!r} has no active staff account")
+        chosen = min(active, key=lambda c: (c.joins_today, c.backup, c.position))
+        pick = Pick(chosen.staff_id, found.next_position, chosen.backup)
+    member, staff = next((m, s) for m, s in pool if s.id == pick.staff_id)
+    return LandingTarget(
+        found.code, staff.code, member.wecom_qr_url or found.wecom_qr_url, pick.backup, overflow
+    )
+
+
+def add_staff(
+    session: Session, workspace_id: int, code: str, *, name: str, daily_limit: int
+) -> StaffAccount:
+    """Add a staff account (or update the name and limit of an existing one)."""
+    if not code or len(code) > 64:
+        raise ValidationError(detail="a staff code is 1-64 characters (the WeCom userid)")
+    staff_id = Directory(session, workspace_id).staff_account(code, name=name)
+    staff = repository.get_staff(session, workspace_id, staff_id)
+    assert staff is not None
+    staff.name, staff.daily_capacity = name, daily_limit
+    return staff
+
+
+def set_shifts(session: Session, workspace_id: int, staff_code: str, text: str) -> StaffAccount:
+    """Set a staff account's working hours ("1-5 09:00-18:00; 6 10:00-16:00"; "" = always)."""
+    staff = _require_staff(session, workspace_id, [staff_code])[staff_code]
+    try:
+        shifts = parse_shifts(text)
+    except ValueError as exc:
+        raise ValidationError(detail=str(exc)) from None
+    repository.replace_shifts(
+        session, workspace_id, staff.id, [(s.weekday, s.start_minute, s.end_minute) for s in shifts]
+    )
+    return staff
+
+
+def set_staff_service(
+    session: Session,
+    workspace_id: int,
+    staff_code: str,
+    *,
+    active: bool | None = None,
+    daily_limit: int | None = None,
+) -> StaffAccount:
+    """Take a staff account out of service (or back) and set its daily add limit."""
+    staff = _require_staff(session, workspace_id, [staff_code])[staff_code]
+    if active is not None:
+        staff.active = active
+    if daily_limit is not None:
+        if daily_limit < 0:
+            raise ValidationError(detail="the daily add limit cannot be negative")
+        staff.daily_capacity = daily_limit
+    return staff
+
+
+def order_cards(
+    session: Session,
+    workspace_id: int,
+    cipher: PiiCipher,
+    *,
+    code: str,
+    public_base_url: str,
+    since: datetime,
+    until: datetime,
+    shop_code: str | None = None,
+    skip_pool: bool = True,
+    limit: int = 5000,
+) -> list[Card]:
+    """One card per paid or shipped order of a window, each QR carrying an order token.
+
+    The token is a keyed hash of the order number (no personal data in the URL); the order
+    reference printed on the card is the order number's last six digits, for the packer.
+    """
+    require_code(session, workspace_id, code)
+    orders = repository.orders_for_cards(
+        session,
+        workspace_id,
+        since=since,
+        until=until,
+        shop_code=shop_code,
+        skip_pool=skip_pool,
+        limit=limit,
+    )
+    return [
+        Card(
+            url=landing_url(
+                public_base_url, code, order_token=cipher.blind_index("card/order", number)[:12]
+            ),
+            serial=f"{serial:05d}",
+            order_ref=number[-6:],
+        )
+        for serial, (number, _customer) in enumerate(orders, start=1)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class CodeSummary:
+    """A code as listed: its channel, pool and joins."""
+
+    code: ChannelCode
+    channel_code: str
+    channel_kind: str
+    staff: list[str]
+    backup_staff: list[str]
+    inactive_staff: list[str]
+    joins: int
+
+
+def list_codes(session: Session, workspace_id: int) -> list[CodeSummary]:
+    """Every code with its channel, staff pool and joins so far."""
+    joins = repository.joins_per_code(session, workspace_id)
+    result = []
+    for code, channel in repository.list_codes(session, workspace_id):
+        pool = repository.code_staff(session, code.id)
+        result.append(
+            CodeSummary(
+                code,
+                channel.code,
+                channel.kind,
+                [s.code for m, s in pool if not m.backup],
+                [s.code for m, s in pool if m.backup],
+                [s.code for _, s in pool if not s.active],
+                joins.get(code.id, 0),
+            )
+        )
+    return result

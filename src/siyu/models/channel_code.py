@@ -57,6 +57,9 @@ class ChannelCodeStaff(IdMixin, Base):
     )
     backup: Mapped[bool] = mapped_column(default=False)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # the staff member's own contact way with the code's state (where the landing page sends)
+    wecom_config_id: Mapped[str] = mapped_column(String(64), default="")
+    wecom_qr_url: Mapped[str] = mapped_column(String(500), default="")
 
 
 class StaffShift(IdMixin, WorkspaceMixin, Base):

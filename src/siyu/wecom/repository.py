@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from siyu.models import WeComCallback, WeComOutbox
+from siyu.models import Contact, Identity, WeComCallback, WeComOutbox
+from siyu.models.enums import IdentityKind
 
 
 def signature_seen(session: Session, workspace_id: int, msg_signature: str) -> bool:
@@ -119,3 +120,21 @@ def outbox_counts(session: Session, workspace_id: int) -> dict[tuple[str, str], 
         .group_by(WeComOutbox.kind, WeComOutbox.status)
     )
     return {(str(r[0]), str(r[1])): int(r[2]) for r in rows}
+
+
+def external_userids_of_staff(session: Session, workspace_id: int, staff_id: int) -> list[bytes]:
+    """Encrypted external userids of the customers a staff account holds now."""
+    customers = select(Contact.customer_id).where(
+        Contact.workspace_id == workspace_id,
+        Contact.staff_account_id == staff_id,
+        Contact.left_at.is_(None),
+    )
+    return list(
+        session.scalars(
+            select(Identity.value_enc).where(
+                Identity.workspace_id == workspace_id,
+                Identity.kind == IdentityKind.EXTERNAL_USERID.value,
+                Identity.customer_id.in_(customers),
+            )
+        )
+    )

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from siyu.channels import repository as channel_repository
 from siyu.channels import service as channels
-from siyu.channels.rules import Outcome
+from siyu.channels.rules import Outcome, available_staff
 from siyu.customers.rules import IdentifierKey, identifier
 from siyu.customers.service import IdentityResolver, ResolveRequest
 from siyu.kit.clock import utcnow
@@ -368,3 +368,83 @@ def queue_batch_message(
             ),
         )
     return len(external_userids)
+
+
+# ---- contact ways of channel codes -------------------------------------------------------------
+
+
+@dataclass
+class SyncReport:
+    """What a contact-way sync changed at WeCom."""
+
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def sync_codes(
+    session: Session, workspace_id: int, client: WeComClient, *, at: datetime | None = None
+) -> SyncReport:
+    """Bring WeCom's contact ways in line with the channel codes, as of `at`.
+
+    Each live code has one multi-person way (state = the code) holding the staff who can take
+    joiners now (shifts, daily limits, removals; backups when no primary can) and one way per
+    active member for the landing page. Ended or archived codes lose their ways. A code that
+    WeCom refuses is reported and the others still sync.
+    """
+    at = at or utcnow()
+    report = SyncReport()
+    for summary in channels.list_codes(session, workspace_id):
+        try:
+            _sync_code(session, workspace_id, client, summary.code, at, report)
+        except WeComApiError as exc:
+            report.errors.append(f"{summary.code.code}: errcode {exc.errcode}")
+    return report
+
+
+def _sync_code(
+    session: Session,
+    workspace_id: int,
+    client: WeComClient,
+    code: ChannelCode,
+    at: datetime,
+    report: SyncReport,
+) -> None:
+    pool = channel_repository.code_staff(session, code.id)
+    ended = code.status == "archived" or (code.ends_at is not None and at > code.ends_at)
+    if ended:
+        for member, _ in pool:
+            if member.wecom_config_id:
+                client.delete_contact_way(member.wecom_config_id)
+                channel_repository.set_member_way(session, member.id, config_id="", qr_url="")
+                report.deleted += 1
+        if code.wecom_config_id:
+            client.delete_contact_way(code.wecom_config_id)
+            code.wecom_config_id, code.wecom_qr_url, code.wecom_users = "", "", ""
+            report.deleted += 1
+        return
+    by_id = {staff.id: staff.code for _, staff in pool}
+    candidates = channels.candidates(session, workspace_id, code, at)
+    users = [by_id[i] for i in available_staff(candidates, at)] or [
+        staff.code for _, staff in pool if staff.active
+    ]
+    if users and not code.wecom_config_id:
+        way = client.add_contact_way(state=code.code, users=users, remark=code.name)
+        code.wecom_config_id, code.wecom_qr_url = way.config_id, way.qr_code
+        report.created += 1
+    elif users and ",".join(users) != code.wecom_users:
+        client.update_contact_way(code.wecom_config_id, users=users)
+        report.updated += 1
+    code.wecom_users = ",".join(users)
+    for member, staff in pool:
+        if staff.active and not member.wecom_config_id:
+            way = client.add_contact_way(state=code.code, users=[staff.code], remark=code.name)
+            channel_repository.set_member_way(
+                session, member.id, config_id=way.config_id, qr_url=way.qr_code
+            )
+            report.created += 1
+        elif not staff.active and member.wecom_config_id:
+            client.delete_contact_way(member.wecom_config_id)
+            channel_repository.set_member_way(session, member.id, config_id="", qr_url="")
+            report.deleted += 1

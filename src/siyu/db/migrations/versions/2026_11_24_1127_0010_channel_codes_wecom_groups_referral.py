@@ -2,7 +2,7 @@
 
 Revision ID: 0010
 Revises: 0005
-Create Date: 2026-11-24 11:17:22.161362
+Create Date: 2026-11-24 11:27:05.415913
 """
 
 from collections.abc import Sequence
@@ -184,6 +184,8 @@ def upgrade() -> None:
         ),
         sa.Column("backup", sa.Boolean(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("wecom_config_id", sa.String(length=64), nullable=False),
+        sa.Column("wecom_qr_url", sa.String(length=500), nullable=False),
         sa.Column(
             "id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
