@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     wecom_callback_max_skew_s: int = Field(
         default=300, ge=10, description="Callbacks whose timestamp is further off are refused."
     )
+    brand_stage: Literal["new", "growing", "mature"] = Field(
+        default="growing",
+        description="Invite lists: a mature brand favours repeat buyers, a new one builds a pool.",
+    )
     card_font: Path | None = Field(
         default=None, description="CJK TrueType font (.ttf/.ttc) embedded in insert-card PDFs."
     )

@@ -77,3 +77,9 @@ def test_wecom_commands_say_what_is_missing(tmp_path: Path) -> None:
     assert "尚未配置企业微信" in zh.stderr
     status = siyu(tmp_path, "wecom", "status")
     assert status.returncode == 0, status.stderr
+    invites = siyu(tmp_path, "invite", "list", "--budget", "100", "--csv", str(tmp_path / "i.csv"))
+    assert invites.returncode == 0, invites.stderr
+    assert "0 of 0 buyers outside the pool" in invites.stdout
+    assert (tmp_path / "i.csv").read_text(encoding="utf-8-sig").startswith("rank,customer_id")
+    bad = siyu(tmp_path, "invite", "list", "--budget", "100", "--stage", "old")
+    assert bad.returncode == 2 and "new, growing or mature" in bad.stderr
