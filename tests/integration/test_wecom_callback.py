@@ -26,6 +26,8 @@ from siyu.models import (
     ChannelCost,
     ChannelJoin,
     Contact,
+    GroupChat,
+    GroupMember,
     Identity,
     StaffAccount,
     WeComCallback,
@@ -39,7 +41,7 @@ from siyu.wecom.client import WeComClient
 from siyu.wecom.crypto import WeComCrypto
 from siyu.wecom.httpserver import make_server, serve_in_thread
 from tests.fakes import wecom as fake_codes
-from tests.fakes.wecom import FakeWeCom, contact_event, post
+from tests.fakes.wecom import FakeWeCom, chat_event, contact_event, post
 
 pytestmark = pytest.mark.committed
 
@@ -333,3 +335,31 @@ def test_late_welcome_is_expired_not_sent(env: Env) -> None:
     with unit_of_work(env.sessions) as s:
         statuses = {r.kind: r.status for r in s.scalars(select(WeComOutbox))}
     assert statuses == {"welcome": "expired", "tag": "sent"}
+
+
+def test_group_chat_events_keep_members_in_step(env: Env) -> None:
+    for ext in ("wmG1", "wmG2", "wmG3"):
+        env.fake.customer_adds("wecom_a", ext, deliver=False)
+    env.fake.create_group("wrGroup1", "wecom_a", "茶友群", ["wmG1", "wmG2", "wmG3"])
+    now = int(time.time())
+    assert env.fake.deliver(chat_event("create", env.fake.corp_id, now, "wrGroup1"))[0] == 200
+
+    def members(s: Session) -> list[GroupMember]:
+        return list(s.scalars(select(GroupMember).where(GroupMember.left_at.is_(None))))
+
+    assert len(env.wait_for(lambda s: len(members(s)) == 4 and members(s))) == 4
+    with unit_of_work(env.sessions) as s:
+        group = s.scalars(select(GroupChat)).one()
+        assert (group.name, group.chat_ref) == ("茶友群", "wrGroup1")
+        assert len([c for c in env.contacts(s) if c.carrier == "group"]) == 3
+    del env.fake.groups["wrGroup1"].members["wmG2"]
+    env.fake.deliver(
+        chat_event(
+            "update", env.fake.corp_id, now + 1, "wrGroup1", detail="del_member", members=("wmG2",)
+        )
+    )
+    assert len(env.wait_for(lambda s: len(members(s)) == 3 and members(s))) == 3
+    env.fake.deliver(chat_event("dismiss", env.fake.corp_id, now + 2, "wrGroup1"))
+    assert env.wait_for(
+        lambda s: not members(s) and s.scalars(select(GroupChat)).one().dismissed_at
+    )

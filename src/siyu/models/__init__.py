@@ -5,10 +5,12 @@ from siyu.models.channel_code import ChannelCode, ChannelCodeStaff, ChannelJoin,
 from siyu.models.consent import ConsentRecord
 from siyu.models.contact import Contact
 from siyu.models.customer import Customer, CustomerMerge, Identity
+from siyu.models.group import GroupActivity, GroupChat, GroupMember
 from siyu.models.imports import ImportBatch
 from siyu.models.order import Order, OrderLine, Refund
 from siyu.models.product import Product
 from siyu.models.profile import CustomerProfile
+from siyu.models.referral import Referral, ReferralCampaign, ReferralCode, ReferralReward
 from siyu.models.shop import Shop
 from siyu.models.staff import StaffAccount
 from siyu.models.wecom import WeComCallback, WeComOutbox
@@ -25,11 +27,18 @@ __all__ = [
     "Customer",
     "CustomerMerge",
     "CustomerProfile",
+    "GroupActivity",
+    "GroupChat",
+    "GroupMember",
     "Identity",
     "ImportBatch",
     "Order",
     "OrderLine",
     "Product",
+    "Referral",
+    "ReferralCampaign",
+    "ReferralCode",
+    "ReferralReward",
     "Refund",
     "Shop",
     "StaffAccount",

@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from siyu.channels import service as channels
 from siyu.channels.rules import Outcome, available_staff
 from siyu.customers.rules import IdentifierKey, identifier
 from siyu.customers.service import IdentityResolver, ResolveRequest
+from siyu.groups.service import Groups, Member, is_external
 from siyu.kit.clock import utcnow
 from siyu.kit.crypto import PiiCipher
 from siyu.kit.errors import SiyuError
@@ -30,6 +31,7 @@ from siyu.pool.service import Directory
 from siyu.wecom import repository
 from siyu.wecom.client import (
     ExternalContact,
+    GroupChatDetail,
     WeComApiError,
     WeComClient,
     WeComRateLimitedError,
@@ -38,6 +40,7 @@ from siyu.wecom.client import (
 from siyu.wecom.events import (
     ADD_CONTACT,
     ADD_HALF_CONTACT,
+    CHAT_EVENT,
     CONTACT_EVENT,
     CUSTOMER_DELETED_STAFF,
     EDIT_CONTACT,
@@ -221,6 +224,58 @@ def _end(ctx: EventContext, event: CallbackEvent, reason: str) -> str:
         reason=reason,
     )
     return f"{reason} customer={customer_id}" if ended else f"{reason}: no open contact"
+
+
+@register(CHAT_EVENT, "*")
+def on_group_changed(ctx: EventContext, event: CallbackEvent) -> str:
+    """A customer group was created, changed or dismissed: keep its members in step."""
+    groups = Groups(ctx.session, ctx.workspace_id, ctx.cipher)
+    if not event.chat_id:
+        return "ignored: no chat id"
+    if event.change_type == "dismiss":
+        group = groups.ensure(event.chat_id)
+        return f"group dismissed, {groups.dismiss(group, event.created_at)} members left"
+    detail = _group_detail(ctx, event.chat_id)
+    if detail is not None:
+        group = groups.ensure(
+            detail.chat_id,
+            name=detail.name,
+            owner=detail.owner,
+            started_at=datetime.fromtimestamp(detail.create_time, UTC),
+        )
+        members = [
+            Member(
+                m.userid,
+                m.type == 2,
+                datetime.fromtimestamp(m.join_time, UTC),
+                m.join_scene,
+                m.unionid,
+            )
+            for m in detail.members
+        ]
+        joined, left = groups.replace_members(group, members, event.created_at)
+        return f"group {event.change_type}: {joined} joined, {left} left"
+    group = groups.ensure(event.chat_id)  # WeCom cannot say more now: apply the change list
+    if event.update_detail == "del_member":
+        left = sum(groups.leave(group, m, event.created_at) for m in event.members)
+        return f"group update: {left} left"
+    joined = sum(
+        groups.join(group, Member(m, is_external(m), event.created_at, event.join_scene))
+        for m in event.members
+    )
+    return f"group {event.change_type}: {joined} joined"
+
+
+def _group_detail(ctx: EventContext, chat_id: str) -> GroupChatDetail | None:
+    if ctx.client is None:
+        return None
+    try:
+        return ctx.client.get_group_chat(chat_id)
+    except (WeComApiError, WeComUnreachableError) as exc:
+        log.warning(
+            "callback %d: group detail unavailable (%s)", ctx.callback_id, type(exc).__name__
+        )
+        return None
 
 
 def process_callback(
