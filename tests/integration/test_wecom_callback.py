@@ -26,15 +26,20 @@ from siyu.models import (
     ChannelCost,
     ChannelJoin,
     Contact,
+    Customer,
     GroupChat,
     GroupMember,
     Identity,
+    Referral,
+    ReferralReward,
     StaffAccount,
     WeComCallback,
     WeComOutbox,
     Workspace,
 )
 from siyu.pool.service import Directory
+from siyu.referral import service as referrals
+from siyu.referral.schemas import CampaignCreate, CampaignRules, RewardRule
 from siyu.wecom import service as wecom_service
 from siyu.wecom.callback import CallbackReceiver
 from siyu.wecom.client import WeComClient
@@ -363,3 +368,41 @@ def test_group_chat_events_keep_members_in_step(env: Env) -> None:
     assert env.wait_for(
         lambda s: not members(s) and s.scalars(select(GroupChat)).one().dismissed_at
     )
+
+
+def test_a_join_through_a_referral_code_is_attributed_to_the_referrer(env: Env) -> None:
+    with unit_of_work(env.sessions) as s:
+        referrals.create_campaign(
+            s,
+            env.workspace_id,
+            CampaignCreate(
+                code="spring",
+                name="老带新",
+                rules=CampaignRules(
+                    rewards=[
+                        RewardRule(
+                            trigger="join", beneficiary="referrer", kind="points", amount=100
+                        )
+                    ]
+                ),
+            ),
+        )
+        referrer = Customer(workspace_id=env.workspace_id)
+        s.add(referrer)
+        s.flush()
+        code = referrals.issue_codes(s, env.workspace_id, "spring", [referrer.id])[referrer.id]
+    env.fake.customer_adds("wecom_b", "wmReferred", state=code)
+    joins = env.wait_for(lambda s: s.scalars(select(ChannelJoin)).all())
+    assert [j.outcome for j in joins] == ["referral"]
+    with unit_of_work(env.sessions) as s:
+        made = s.scalars(select(Referral)).one()
+        assert made.referrer_customer_id == referrer.id and made.status == "joined"
+        contact = s.scalars(select(Contact)).one()
+        assert contact.customer_id == made.referee_customer_id
+        assert contact.channel_id is not None
+        reward = s.scalars(select(ReferralReward)).one()
+        assert (reward.customer_id, reward.kind, reward.status) == (
+            referrer.id,
+            "points",
+            "pending",
+        )

@@ -29,11 +29,15 @@ from siyu.models import ChannelCode, StaffAccount
 from siyu.models.enums import Carrier
 from siyu.pool.service import Directory
 
+REFERRAL_PREFIX = "ref_"  # referral codes (siyu.referral) share WeCom's state namespace
+
 
 def create_code(session: Session, workspace_id: int, spec: ChannelCodeCreate) -> ChannelCode:
     """Create a channel code with its staff pool; staff must already exist."""
     if repository.get_code(session, workspace_id, spec.code) is not None:
         raise ValidationError(detail=f"channel code {spec.code!r} already exists")
+    if spec.code.startswith(REFERRAL_PREFIX):
+        raise ValidationError(detail=f"channel codes cannot start with {REFERRAL_PREFIX!r}")
     if spec.starts_at and spec.ends_at and spec.ends_at <= spec.starts_at:
         raise ValidationError(detail="the code ends before it starts")
     staff = _require_staff(session, workspace_id, [*spec.staff, *spec.backup_staff])
@@ -150,6 +154,7 @@ def land_join(
     joined_at: datetime,
     code: ChannelCode | None = None,
     outcome: str | None = None,
+    channel_id: int | None = None,
 ) -> Landing:
     """Record a customer adding a staff account: contact, attribution and the code's cost.
 
@@ -171,7 +176,7 @@ def land_join(
     )
     if existing is not None:
         return Landing(existing.id, 0, code, outcome, created=False)
-    channel_id = code.channel_id if code is not None else None
+    channel_id = code.channel_id if code is not None else channel_id
     contact = repository.add_contact(
         session,
         workspace_id=workspace_id,

@@ -26,7 +26,7 @@ app.add_typer(code_app, name="code")
 app.add_typer(staff_app, name="staff")
 
 
-def _when(text: str) -> datetime | None:
+def when(text: str) -> datetime | None:
     """Parse an ISO date or time; naive values are China time."""
     if not text:
         return None
@@ -70,8 +70,8 @@ def create(
             welcome_text=welcome,
             tag_ids=_split(tags),
             cost_per_join_fen=yuan_to_fen(cost),
-            starts_at=_when(starts),
-            ends_at=_when(ends),
+            starts_at=when(starts),
+            ends_at=when(ends),
         )
     except ValueError as exc:
         raise ValidationError(detail=str(exc).splitlines()[0]) from None

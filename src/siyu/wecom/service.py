@@ -28,6 +28,7 @@ from siyu.kit.errors import SiyuError
 from siyu.models import ChannelCode, StaffAccount, WeComCallback, WeComOutbox
 from siyu.models.enums import IdentityKind, LeftReason
 from siyu.pool.service import Directory
+from siyu.referral import service as referrals
 from siyu.wecom import repository
 from siyu.wecom.client import (
     ExternalContact,
@@ -152,6 +153,9 @@ def on_contact_added(ctx: EventContext, event: CallbackEvent) -> str:
         handled = hook(ctx, event, customer_id, staff)
         if handled is not None:
             return handled
+    referred = referrals.lookup(ctx.session, ctx.workspace_id, event.state, event.created_at)
+    if referred is not None:
+        return _referral_join(ctx, event, customer_id, staff, referred)
     landing = channels.land_join(
         ctx.session,
         ctx.workspace_id,
@@ -165,6 +169,37 @@ def on_contact_added(ctx: EventContext, event: CallbackEvent) -> str:
         live = landing.outcome in (Outcome.ATTRIBUTED, Outcome.STAFF_INACTIVE)
         _welcome_and_tag(ctx, event, landing.code, staff, welcome=live)
     return f"{landing.outcome} contact={landing.contact_id}"
+
+
+def _referral_join(
+    ctx: EventContext,
+    event: CallbackEvent,
+    customer_id: int,
+    staff: StaffAccount,
+    referred: referrals.CodeLookup,
+) -> str:
+    """A customer joined through someone's referral code: land them, record the referral."""
+    outcome = Outcome.REFERRAL if referred.running else Outcome.EXPIRED_CODE
+    landing = channels.land_join(
+        ctx.session,
+        ctx.workspace_id,
+        customer_id=customer_id,
+        staff=staff,
+        state=event.state,
+        joined_at=event.created_at,
+        outcome=outcome,
+        channel_id=referred.campaign.channel_id,
+    )
+    referral = referrals.record_join(
+        ctx.session,
+        ctx.workspace_id,
+        ctx.cipher,
+        code=event.state,
+        referee_id=customer_id,
+        at=event.created_at,
+    )
+    status = referral.status if referral is not None else "none"
+    return f"{landing.outcome} contact={landing.contact_id} referral={status}"
 
 
 def _welcome_and_tag(
