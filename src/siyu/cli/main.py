@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from siyu import __version__
 from siyu.analytics import ladder, lifecycle
-from siyu.cli import channels, demo, groups, imports, invites, referral, wecom
+from siyu.cli import channels, demo, groups, imports, invites, pool, referral, wecom
 from siyu.cli.common import (
     console,
     handle_errors,
@@ -46,6 +46,7 @@ app.add_typer(wecom.app, name="wecom")
 app.add_typer(invites.app, name="invite")
 app.add_typer(groups.app, name="groups")
 app.add_typer(referral.app, name="referral")
+app.add_typer(pool.app, name="pool")
 workspace_app = typer.Typer(help="Workspaces (brands) in this deployment.", no_args_is_help=True)
 app.add_typer(workspace_app, name="workspace")
 customer_app = typer.Typer(help="Look at one customer.", no_args_is_help=True)
