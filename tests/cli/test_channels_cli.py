@@ -81,8 +81,13 @@ def test_wecom_commands_say_what_is_missing(tmp_path: Path) -> None:
     assert invites.returncode == 0, invites.stderr
     assert "0 of 0 buyers outside the pool" in invites.stdout
     assert (tmp_path / "i.csv").read_text(encoding="utf-8-sig").startswith("rank,customer_id")
-    for args in (("pool", "moves"), ("pool", "alerts"), ("pool", "quality"), ("groups", "list"),
-                 ("referral", "campaign", "list")):
+    for args in (
+        ("pool", "moves"),
+        ("pool", "alerts"),
+        ("pool", "quality"),
+        ("groups", "list"),
+        ("referral", "campaign", "list"),
+    ):
         shown = siyu(tmp_path, *args)
         assert shown.returncode == 0, (args, shown.stderr)
     bad = siyu(tmp_path, "invite", "list", "--budget", "100", "--stage", "old")

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from siyu.cli.common import console, handle_errors, settings, store, t, workspace_session
 from siyu.cli.imports import show_rejects
-from siyu.groups.service import group_health, import_activity
+from siyu.groups.service import default_as_of, group_health, import_activity
 from siyu.imports.rejects import write_rejects
 from siyu.kit.clock import CHINA_TZ, utcnow
 
@@ -27,13 +27,20 @@ STATUS_STYLE = {
 @app.command("list")
 @handle_errors
 def list_groups(
-    as_of: Annotated[str, typer.Option(help="Window ends before this China date.")] = "",
+    as_of: Annotated[
+        str,
+        typer.Option(
+            help="Window ends before this China date; default: after the latest activity."
+        ),
+    ] = "",
     status: Annotated[str, typer.Option(help="Only dead, declining or healthy groups.")] = "",
 ) -> None:
     """Each group's activity over the last 28 days and whether it is dead or declining."""
-    day = date.fromisoformat(as_of) if as_of else utcnow().astimezone(CHINA_TZ).date()
     with store() as opened, workspace_session(opened) as (session, workspace_id):
+        today = utcnow().astimezone(CHINA_TZ).date()
+        day = date.fromisoformat(as_of) if as_of else default_as_of(session, workspace_id, today)
         health = group_health(session, workspace_id, as_of=day)
+    console.print(t(f"28 days before {day}", f"{day} 之前 28 天"))
     table = Table(
         t("group", "群"),
         t("owner", "群主"),

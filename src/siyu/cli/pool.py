@@ -12,7 +12,12 @@ from siyu.cli.common import console, handle_errors, store, t, workspace_session
 from siyu.kit.clock import CHINA_TZ, utcnow
 from siyu.kit.errors import ValidationError
 from siyu.kit.money import format_yuan
-from siyu.pool_health.service import deleted_staff_alerts, movements_by_day, quality
+from siyu.pool_health.service import (
+    default_now,
+    deleted_staff_alerts,
+    movements_by_day,
+    quality,
+)
 
 app = typer.Typer(help="Private-pool health.", no_args_is_help=True)
 
@@ -27,7 +32,8 @@ def moves(
     if by not in ("channel", "staff"):
         raise ValidationError(detail="--by channel or --by staff")
     with store() as opened, workspace_session(opened) as (session, workspace_id):
-        rows = movements_by_day(session, workspace_id, now=utcnow(), days=days, by=by)
+        now = default_now(session, workspace_id, utcnow())
+        rows = movements_by_day(session, workspace_id, now=now, days=days, by=by)
     table = Table(
         t("day", "日期"),
         t(by, "渠道" if by == "channel" else "员工"),
@@ -46,8 +52,8 @@ def moves(
 @handle_errors
 def alerts(days: Annotated[int, typer.Option(min=1, max=366)] = 7) -> None:
     """Customers who deleted or blocked a staff account lately, most valuable first."""
-    since = utcnow() - timedelta(days=days)
     with store() as opened, workspace_session(opened) as (session, workspace_id):
+        since = default_now(session, workspace_id, utcnow()) - timedelta(days=days)
         found = deleted_staff_alerts(session, workspace_id, since=since)
     table = Table(
         t("customer", "客户"),
@@ -77,7 +83,7 @@ def alerts(days: Annotated[int, typer.Option(min=1, max=366)] = 7) -> None:
 def show_quality() -> None:
     """Pool size next to pool quality, per channel (a big pool of non-buyers is fake)."""
     with store() as opened, workspace_session(opened) as (session, workspace_id):
-        rows = quality(session, workspace_id, now=utcnow())
+        rows = quality(session, workspace_id, now=default_now(session, workspace_id, utcnow()))
     table = Table(
         t("channel", "渠道"),
         t("in pool", "在池人数"),

@@ -153,3 +153,10 @@ def add_activity(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     for row in rows:
         session.add(GroupActivity(**row))
     session.flush()
+
+
+def latest_activity_day(session: Session, workspace_id: int) -> date | None:
+    """The last day with imported activity."""
+    return session.scalar(
+        select(func.max(GroupActivity.day)).where(GroupActivity.workspace_id == workspace_id)
+    )

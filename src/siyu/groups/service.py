@@ -295,3 +295,9 @@ def group_health(
             GroupHealth(group, owner, window.members, figures(window, before.get(group.id), rules))
         )
     return result
+
+
+def default_as_of(session: Session, workspace_id: int, today: date) -> date:
+    """The day after the latest imported activity (today when there is none or it is later)."""
+    latest = repository.latest_activity_day(session, workspace_id)
+    return min(today, latest + timedelta(days=1)) if latest else today

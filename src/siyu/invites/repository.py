@@ -13,12 +13,14 @@ from siyu.models.enums import IdentityKind
 
 def outside_buyers(session: Session, workspace_id: int) -> list[Any]:
     """Profile rows of buyers not in the pool, with whether a phone is known."""
-    phone = (
-        select(Identity.customer_id)
-        .where(Identity.workspace_id == workspace_id, Identity.kind == IdentityKind.PHONE.value)
-        .distinct()
-        .subquery()
-    )
+    has_phone = (
+        select(Identity.id)
+        .where(
+            Identity.customer_id == CustomerProfile.customer_id,
+            Identity.kind == IdentityKind.PHONE.value,
+        )
+        .exists()
+    )  # correlated: one look-up in ix_identity_customer per profile
     query = (
         select(
             CustomerProfile.customer_id,
@@ -31,9 +33,8 @@ def outside_buyers(session: Session, workspace_id: int) -> list[Any]:
             CustomerProfile.expected_purchases_365d,
             CustomerProfile.days_since_purchase,
             CustomerProfile.next_purchase_at,
-            phone.c.customer_id.is_not(None).label("has_phone"),
+            has_phone.label("has_phone"),
         )
-        .outerjoin(phone, phone.c.customer_id == CustomerProfile.customer_id)
         .where(
             CustomerProfile.workspace_id == workspace_id,
             CustomerProfile.in_pool.is_(False),

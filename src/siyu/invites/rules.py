@@ -43,9 +43,11 @@ class Touchpoint:
 
 
 DEFAULT_TOUCHPOINTS: dict[str, Touchpoint] = {
-    "package_card": Touchpoint(cost_fen=40, join_rate=0.10),
-    "sms": Touchpoint(cost_fen=5, join_rate=0.02),
-    "customer_service": Touchpoint(cost_fen=50, join_rate=0.20),
+    # a card rides in a parcel the customer opens; an SMS is cheap but mostly ignored; a CS
+    # agent asks in a conversation the customer started
+    "package_card": Touchpoint(cost_fen=40, join_rate=0.15),
+    "sms": Touchpoint(cost_fen=5, join_rate=0.01),
+    "customer_service": Touchpoint(cost_fen=50, join_rate=0.25),
 }
 CARD_HORIZON_DAYS = 45.0  # a card needs an order expected within this many days
 CS_WINDOW_DAYS = 14.0  # customer service invites in the chat after a recent purchase

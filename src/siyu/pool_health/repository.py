@@ -133,3 +133,19 @@ def costs_by_channel(session: Session, workspace_id: int, start: Any, end: Any) 
         .group_by(ChannelCost.channel_id)
     )
     return {int(r[0]): int(r[1]) for r in rows}
+
+
+def latest_movement(session: Session, workspace_id: int) -> datetime | None:
+    """The latest WeCom join or leave."""
+    joined = session.scalar(
+        select(func.max(Contact.joined_at)).where(
+            Contact.workspace_id == workspace_id, Contact.carrier == Carrier.WECOM.value
+        )
+    )
+    left = session.scalar(
+        select(func.max(Contact.left_at)).where(
+            Contact.workspace_id == workspace_id, Contact.carrier == Carrier.WECOM.value
+        )
+    )
+    found = [t for t in (joined, left) if t is not None]
+    return max(found) if found else None

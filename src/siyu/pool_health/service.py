@@ -133,3 +133,9 @@ def quality(session: Session, workspace_id: int, *, now: datetime) -> list[Chann
             )
         )
     return sorted(result, key=lambda q: -q.in_pool)
+
+
+def default_now(session: Session, workspace_id: int, now: datetime) -> datetime:
+    """`now`, or the latest join or leave when the data stops earlier (an imported history)."""
+    latest = repository.latest_movement(session, workspace_id)
+    return min(now, latest) if latest is not None else now

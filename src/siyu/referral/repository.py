@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from siyu.models import (
@@ -18,7 +18,7 @@ from siyu.models import (
     ReferralCode,
     ReferralReward,
 )
-from siyu.models.enums import IdentityKind
+from siyu.models.enums import Carrier, IdentityKind
 
 PURCHASE_STATUSES = ("paid", "shipped", "completed")
 
@@ -53,6 +53,12 @@ def add(session: Session, row: Any) -> Any:
     session.add(row)
     session.flush()
     return row
+
+
+def add_all(session: Session, rows: Sequence[Any]) -> None:
+    """Insert rows in one flush."""
+    session.add_all(rows)
+    session.flush()
 
 
 def get_code(session: Session, workspace_id: int, code: str) -> ReferralCode | None:
@@ -120,6 +126,35 @@ def referrals(
     if referrer_id is not None:
         query = query.where(Referral.referrer_customer_id == referrer_id)
     return list(session.scalars(query.order_by(Referral.id)))
+
+
+def sharing_signals(
+    session: Session,
+    campaign_id: int,
+    *,
+    phone: str,
+    address: str,
+    device: str,
+    excluding_referrer: int,
+) -> list[Referral]:
+    """Other referrers' referrals in the campaign that share a phone, address or device."""
+    pairs = (
+        (Referral.phone_index, phone),
+        (Referral.address_index, address),
+        (Referral.device_index, device),
+    )
+    terms = [column == value for column, value in pairs if value]
+    if not terms:
+        return []
+    return list(
+        session.scalars(
+            select(Referral).where(
+                Referral.campaign_id == campaign_id,
+                or_(*terms),
+                Referral.referrer_customer_id != excluding_referrer,
+            )
+        )
+    )
 
 
 def referrals_since(session: Session, campaign_id: int, referrer_id: int, since: datetime) -> int:
@@ -211,13 +246,14 @@ def phone_indexes(session: Session, customer_id: int) -> set[str]:
 
 
 def contacts_before(session: Session, workspace_id: int, customer_id: int, at: datetime) -> int:
-    """Contacts of a customer that started before a moment."""
+    """WeCom contacts of a customer that started before a moment."""
     return int(
         session.scalar(
             select(func.count()).where(
                 Contact.workspace_id == workspace_id,
                 Contact.customer_id == customer_id,
                 Contact.joined_at < at,
+                Contact.carrier == Carrier.WECOM.value,
             )
         )
         or 0

@@ -73,19 +73,20 @@ def issue_codes(
     """Give each customer a code in the campaign (kept when they have one); return all."""
     campaign = require_campaign(session, workspace_id, campaign_code)
     codes = repository.codes_of(session, campaign.id, customer_ids)
-    for customer_id in customer_ids:
+    new = []
+    for customer_id in dict.fromkeys(customer_ids):
         if customer_id not in codes:
             code = CODE_PREFIX + secrets.token_hex(5)  # 14 characters: fits WeCom's 30
-            repository.add(
-                session,
+            new.append(
                 ReferralCode(
                     workspace_id=workspace_id,
                     campaign_id=campaign.id,
                     customer_id=customer_id,
                     code=code,
-                ),
+                )
             )
             codes[customer_id] = code
+    repository.add_all(session, new)
     return codes
 
 
@@ -204,8 +205,14 @@ def _evaluate(
     ]
     others = [
         _signals(r)
-        for r in repository.referrals(session, campaign.id)
-        if r.referrer_customer_id != referrer
+        for r in repository.sharing_signals(
+            session,
+            campaign.id,
+            phone=referral.phone_index,
+            address=referral.address_index,
+            device=referral.device_index,
+            excluding_referrer=referrer,
+        )
     ]
     reasons = fraud_reasons(
         _signals(referral),
