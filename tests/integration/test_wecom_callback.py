@@ -391,7 +391,13 @@ def test_a_join_through_a_referral_code_is_attributed_to_the_referrer(env: Env) 
         s.add(referrer)
         s.flush()
         code = referrals.issue_codes(s, env.workspace_id, "spring", [referrer.id])[referrer.id]
-    env.fake.customer_adds("wecom_b", "wmReferred", state=code)
+        assert env.receiver.client is not None
+        qr = wecom_service.referral_contact_way(s, env.workspace_id, env.receiver.client, code)
+        again = wecom_service.referral_contact_way(s, env.workspace_id, env.receiver.client, code)
+    assert qr == again and qr.startswith("https://")
+    (way,) = env.fake.contact_ways.values()
+    assert way["state"] == code and way["user"] == ["wecom_a"]  # nobody busy yet: the first
+    env.fake.customer_adds("wecom_a", "wmReferred", state=code)
     joins = env.wait_for(lambda s: s.scalars(select(ChannelJoin)).all())
     assert [j.outcome for j in joins] == ["referral"]
     with unit_of_work(env.sessions) as s:

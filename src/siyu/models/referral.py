@@ -41,6 +41,9 @@ class ReferralCode(IdMixin, WorkspaceMixin, CreatedMixin, Base):
     )
     customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customer.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(30))
+    # the WeCom contact way with this code as its state, made when first needed
+    wecom_config_id: Mapped[str] = mapped_column(String(64), default="")
+    wecom_qr_url: Mapped[str] = mapped_column(String(500), default="")
 
 
 class Referral(IdMixin, WorkspaceMixin, Base):

@@ -17,6 +17,7 @@ from siyu.models import (
     ReferralCampaign,
     ReferralCode,
     ReferralReward,
+    StaffAccount,
 )
 from siyu.models.enums import Carrier, IdentityKind
 
@@ -298,3 +299,40 @@ def get_reward(session: Session, workspace_id: int, reward_id: int) -> ReferralR
     """A reward by id."""
     row = session.get(ReferralReward, reward_id)
     return row if row is not None and row.workspace_id == workspace_id else None
+
+
+def referrer_staff(session: Session, workspace_id: int, customer_id: int) -> int | None:
+    """The staff account holding the customer's latest open WeCom contact."""
+    return session.scalar(
+        select(Contact.staff_account_id)
+        .where(
+            Contact.workspace_id == workspace_id,
+            Contact.customer_id == customer_id,
+            Contact.carrier == Carrier.WECOM.value,
+            Contact.left_at.is_(None),
+            Contact.staff_account_id.is_not(None),
+        )
+        .order_by(Contact.joined_at.desc())
+        .limit(1)
+    )
+
+
+def least_loaded_staff(session: Session, workspace_id: int) -> int | None:
+    """The active WeCom staff account with the fewest open contacts."""
+    load = (
+        select(Contact.staff_account_id, func.count().label("n"))
+        .where(Contact.workspace_id == workspace_id, Contact.left_at.is_(None))
+        .group_by(Contact.staff_account_id)
+        .subquery()
+    )
+    return session.scalar(
+        select(StaffAccount.id)
+        .outerjoin(load, load.c.staff_account_id == StaffAccount.id)
+        .where(
+            StaffAccount.workspace_id == workspace_id,
+            StaffAccount.active.is_(True),
+            StaffAccount.kind == "wecom",
+        )
+        .order_by(func.coalesce(load.c.n, 0), StaffAccount.id)
+        .limit(1)
+    )

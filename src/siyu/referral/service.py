@@ -16,7 +16,7 @@ from siyu.customers.rules import normalise_phone
 from siyu.kit.clock import utcnow
 from siyu.kit.crypto import PiiCipher
 from siyu.kit.errors import NotFoundError, ValidationError
-from siyu.models import Referral, ReferralCampaign, ReferralCode, ReferralReward
+from siyu.models import Referral, ReferralCampaign, ReferralCode, ReferralReward, StaffAccount
 from siyu.pool.service import Directory
 from siyu.referral import repository
 from siyu.referral.rewards import RewardSink
@@ -120,6 +120,21 @@ def lookup(session: Session, workspace_id: int, code: str, at: datetime) -> Code
         or (campaign.ends_at and at > campaign.ends_at)
     )
     return CodeLookup(found, campaign, bool(running))
+
+
+def referral_staff(session: Session, workspace_id: int, code: str) -> StaffAccount:
+    """Who a referred visitor should add: the referrer's own advisor, else the least busy."""
+    found = repository.get_code(session, workspace_id, code)
+    if found is None:
+        raise NotFoundError(what="referral code", ident=code)
+    staff_id = repository.referrer_staff(session, workspace_id, found.customer_id)
+    staff = session.get(StaffAccount, staff_id) if staff_id is not None else None
+    if staff is None or not staff.active:
+        staff_id = repository.least_loaded_staff(session, workspace_id)
+        staff = session.get(StaffAccount, staff_id) if staff_id is not None else None
+    if staff is None:
+        raise ValidationError(detail="no active WeCom staff account takes referred customers")
+    return staff
 
 
 def record_join(

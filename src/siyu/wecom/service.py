@@ -28,6 +28,7 @@ from siyu.kit.errors import SiyuError
 from siyu.models import ChannelCode, StaffAccount, WeComCallback, WeComOutbox
 from siyu.models.enums import IdentityKind, LeftReason
 from siyu.pool.service import Directory
+from siyu.referral import repository as referral_repository
 from siyu.referral import service as referrals
 from siyu.wecom import repository
 from siyu.wecom.client import (
@@ -538,3 +539,21 @@ def _sync_code(
             client.delete_contact_way(member.wecom_config_id)
             channel_repository.set_member_way(session, member.id, config_id="", qr_url="")
             report.deleted += 1
+
+
+def referral_contact_way(
+    session: Session, workspace_id: int, client: WeComClient, code: str
+) -> str:
+    """The QR URL of a referral code's WeCom contact way (state = the code), made on first use.
+
+    The way holds the referrer's own advisor when they still have one, else the least busy
+    active staff member; a customer who adds through it is the referrer's referral.
+    """
+    found = referral_repository.get_code(session, workspace_id, code)
+    if found is None:
+        raise SiyuError("error.not_found", what="referral code", ident=code)
+    if not found.wecom_qr_url:
+        staff = referrals.referral_staff(session, workspace_id, code)
+        way = client.add_contact_way(state=code, users=[staff.code], remark="referral")
+        found.wecom_config_id, found.wecom_qr_url = way.config_id, way.qr_code
+    return found.wecom_qr_url

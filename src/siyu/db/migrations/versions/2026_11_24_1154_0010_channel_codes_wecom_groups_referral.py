@@ -2,7 +2,7 @@
 
 Revision ID: 0010
 Revises: 0005
-Create Date: 2026-11-24 11:35:50.497857
+Create Date: 2026-11-24 11:54:24.043740
 """
 
 from collections.abc import Sequence
@@ -486,6 +486,8 @@ def upgrade() -> None:
             "customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
         sa.Column("code", sa.String(length=30), nullable=False),
+        sa.Column("wecom_config_id", sa.String(length=64), nullable=False),
+        sa.Column("wecom_qr_url", sa.String(length=500), nullable=False),
         sa.Column(
             "id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
