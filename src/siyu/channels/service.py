@@ -160,7 +160,8 @@ def land_join(
 
     An unknown or expired code, a paused one or a staff account out of service still lands
     the joiner; the outcome says what was wrong. A second add of a contact that is still open
-    (WeCom re-delivering, an edit) changes nothing.
+    (WeCom re-delivering, an edit) changes nothing. Without a code, `channel_id` (a referral
+    campaign's channel) attributes the join.
     """
     if code is None and state:
         code = repository.get_code(session, workspace_id, state)
