@@ -33,6 +33,33 @@ class Settings(BaseSettings):
         default=None, description="Base64 32-byte master key for personal data; else key_file."
     )
     key_file: Path | None = Field(default=None, description="Key file; default <home>/pii.key.")
+    wecom_corp_id: str = Field(default="", description="WeCom corp id (企业ID), ww…")
+    wecom_secret: SecretStr | None = Field(
+        default=None, description="Secret of the customer-contact (客户联系) API; never logged."
+    )
+    wecom_token: SecretStr | None = Field(
+        default=None, description="Callback Token set on the WeCom admin page (signatures)."
+    )
+    wecom_encoding_aes_key: SecretStr | None = Field(
+        default=None, description="Callback EncodingAESKey (43 characters) from the admin page."
+    )
+    wecom_base_url: str = Field(
+        default="https://qyapi.weixin.qq.com", description="WeCom server API base URL."
+    )
+    wecom_callback_max_skew_s: int = Field(
+        default=300, ge=10, description="Callbacks whose timestamp is further off are refused."
+    )
+    brand_stage: Literal["new", "growing", "mature"] = Field(
+        default="growing",
+        description="Invite lists: a mature brand favours repeat buyers, a new one builds a pool.",
+    )
+    card_font: Path | None = Field(
+        default=None, description="CJK TrueType font (.ttf/.ttc) embedded in insert-card PDFs."
+    )
+    public_base_url: str = Field(
+        default="https://example.com",
+        description="Public URL of this deployment; live-code QR codes point at <url>/j/<code>.",
+    )
 
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to a SQLite file under `home`."""

@@ -10,7 +10,18 @@ from sqlalchemy.exc import OperationalError
 
 from siyu import __version__
 from siyu.analytics import ladder, lifecycle
-from siyu.cli import demo, imports, loyalty, recommend
+from siyu.cli import (
+    channels,
+    demo,
+    groups,
+    imports,
+    invites,
+    loyalty,
+    pool,
+    recommend,
+    referral,
+    wecom,
+)
 from siyu.cli.common import (
     console,
     handle_errors,
@@ -42,6 +53,12 @@ app = typer.Typer(
 app.add_typer(imports.app, name="import")
 app.add_typer(demo.app, name="demo")
 app.add_typer(loyalty.app, name="loyalty")
+app.add_typer(channels.app, name="channel")
+app.add_typer(wecom.app, name="wecom")
+app.add_typer(invites.app, name="invite")
+app.add_typer(groups.app, name="groups")
+app.add_typer(referral.app, name="referral")
+app.add_typer(pool.app, name="pool")
 workspace_app = typer.Typer(help="Workspaces (brands) in this deployment.", no_args_is_help=True)
 app.add_typer(workspace_app, name="workspace")
 customer_app = typer.Typer(help="Look at one customer.", no_args_is_help=True)

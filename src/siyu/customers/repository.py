@@ -11,7 +11,30 @@ from sqlalchemy.orm import Session
 
 from siyu.db import bulk
 from siyu.kit.clock import utcnow
-from siyu.models import ConsentRecord, Contact, Customer, CustomerMerge, Identity, Order
+from siyu.models import (
+    ChannelJoin,
+    ConsentRecord,
+    Contact,
+    Customer,
+    CustomerMerge,
+    GroupMember,
+    Identity,
+    Order,
+    Referral,
+    ReferralCode,
+    ReferralReward,
+)
+
+# Records of the pool and referral packages that follow a customer through a merge (otherwise
+# deleting the loser would cascade them away); (model, column) pairs.
+MERGE_FOLLOWERS: tuple[tuple[Any, str], ...] = (
+    (ChannelJoin, "customer_id"),
+    (GroupMember, "customer_id"),
+    (ReferralCode, "customer_id"),
+    (Referral, "referrer_customer_id"),
+    (Referral, "referee_customer_id"),
+    (ReferralReward, "customer_id"),
+)
 
 LOOKUP_CHUNK = 500
 
@@ -56,6 +79,9 @@ def reassign_customer(session: Session, workspace_id: int, *, loser: int, winner
         # SQLite's planner took the (workspace_id, ordered_at) index and scanned every order
         # of the brand for each merge, which made big imports quadratic.
         session.execute(update(model).where(model.customer_id == loser).values(values))
+    for follower, column in MERGE_FOLLOWERS:
+        field = getattr(follower, column)
+        session.execute(update(follower).where(field == loser).values({column: winner}))
     loser_seen = session.scalar(select(Customer.first_seen_at).where(Customer.id == loser))
     if loser_seen is not None:
         session.execute(

@@ -14,6 +14,7 @@ from siyu.customers import repository as customers_repository
 from siyu.customers.rules import IdentifierKey, identifier
 from siyu.customers.service import IdentityResolver, ResolveRequest
 from siyu.db import bulk
+from siyu.demo.pool_extras import load_pool_extras
 from siyu.demo.simulator import DemoBrand
 from siyu.kit.crypto import PiiCipher
 from siyu.kit.gcpause import gc_paused
@@ -72,6 +73,10 @@ class DemoLoader:
         self._follow_merges()
         self._costs(channel_ids)
         self._consents()
+        extras = load_pool_extras(
+            self.session, self.workspace_id, self.cipher, self.brand, self.customer_ids
+        )
+        self.summary.counts.update(extras)
         self.summary.customer_ids = self.customer_ids
         return self.summary
 

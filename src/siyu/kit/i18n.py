@@ -197,6 +197,54 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The personal-data key must be 32 bytes in base64.",
         "zh-CN": "个人数据密钥必须是 base64 编码的 32 字节。",
     },
+    "wecom.signature_invalid": {
+        "en": "WeCom callback refused: the signature does not match (forged or wrong Token).",
+        "zh-CN": "已拒绝企业微信回调：签名不匹配（伪造请求或 Token 配置错误）。",
+    },
+    "wecom.body_malformed": {
+        "en": "WeCom callback refused: the body is not a WeCom callback message.",
+        "zh-CN": "已拒绝企业微信回调：请求体不是企业微信回调消息。",
+    },
+    "wecom.aes_key_invalid": {
+        "en": "SIYU_WECOM_ENCODING_AES_KEY must be the 43-character EncodingAESKey.",
+        "zh-CN": "SIYU_WECOM_ENCODING_AES_KEY 必须是 43 个字符的 EncodingAESKey。",
+    },
+    "wecom.decrypt_failed": {
+        "en": "WeCom callback refused: it cannot be decrypted with this EncodingAESKey.",
+        "zh-CN": "已拒绝企业微信回调：无法用当前 EncodingAESKey 解密。",
+    },
+    "wecom.receiver_mismatch": {
+        "en": "WeCom callback refused: it was encrypted for another corp id.",
+        "zh-CN": "已拒绝企业微信回调：消息属于其他企业 ID。",
+    },
+    "wecom.stale": {
+        "en": "WeCom callback refused: its timestamp is {skew} s away from now (replay?).",
+        "zh-CN": "已拒绝企业微信回调：时间戳与当前相差 {skew} 秒（疑似重放）。",
+    },
+    "wecom.replayed": {
+        "en": "WeCom callback refused: this signed request was already received (replay).",
+        "zh-CN": "已拒绝企业微信回调：该签名请求已收到过（重放）。",
+    },
+    "wecom.missing_params": {
+        "en": "WeCom callback refused: missing query parameters {names}.",
+        "zh-CN": "已拒绝企业微信回调：缺少参数 {names}。",
+    },
+    "wecom.not_configured": {
+        "en": "WeCom is not configured: set {names}.",
+        "zh-CN": "尚未配置企业微信：请设置 {names}。",
+    },
+    "wecom.api_error": {
+        "en": "WeCom API {path} failed: errcode {errcode} ({errmsg}).",
+        "zh-CN": "企业微信接口 {path} 调用失败：错误码 {errcode}（{errmsg}）。",
+    },
+    "wecom.rate_limited": {
+        "en": "WeCom API {path} is rate-limited (errcode {errcode}); try again later.",
+        "zh-CN": "企业微信接口 {path} 调用频率超限（错误码 {errcode}），请稍后再试。",
+    },
+    "wecom.unreachable": {
+        "en": "Cannot reach the WeCom API at {url}: {reason}",
+        "zh-CN": "无法连接企业微信接口 {url}：{reason}",
+    },
 }
 
 

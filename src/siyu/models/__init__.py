@@ -1,9 +1,11 @@
 """ORM classes, one file per aggregate; importing this package registers them all."""
 
 from siyu.models.channel import Channel, ChannelCost
+from siyu.models.channel_code import ChannelCode, ChannelCodeStaff, ChannelJoin, StaffShift
 from siyu.models.consent import ConsentRecord
 from siyu.models.contact import Contact
 from siyu.models.customer import Customer, CustomerMerge, Identity
+from siyu.models.group import GroupActivity, GroupChat, GroupMember
 from siyu.models.imports import ImportBatch
 from siyu.models.loyalty import (
     LoyaltyAccount,
@@ -23,19 +25,27 @@ from siyu.models.order import Order, OrderLine, Refund
 from siyu.models.product import Product
 from siyu.models.profile import CustomerProfile
 from siyu.models.recommendation import CustomerRecommendation
+from siyu.models.referral import Referral, ReferralCampaign, ReferralCode, ReferralReward
 from siyu.models.shop import Shop
 from siyu.models.staff import StaffAccount
+from siyu.models.wecom import WeComCallback, WeComOutbox
 from siyu.models.workspace import Workspace
 
 __all__ = [
     "Channel",
+    "ChannelCode",
+    "ChannelCodeStaff",
     "ChannelCost",
+    "ChannelJoin",
     "ConsentRecord",
     "Contact",
     "Customer",
     "CustomerMerge",
     "CustomerProfile",
     "CustomerRecommendation",
+    "GroupActivity",
+    "GroupChat",
+    "GroupMember",
     "Identity",
     "ImportBatch",
     "LoyaltyAccount",
@@ -53,8 +63,15 @@ __all__ = [
     "Order",
     "OrderLine",
     "Product",
+    "Referral",
+    "ReferralCampaign",
+    "ReferralCode",
+    "ReferralReward",
     "Refund",
     "Shop",
     "StaffAccount",
+    "StaffShift",
+    "WeComCallback",
+    "WeComOutbox",
     "Workspace",
 ]

@@ -1,0 +1,1 @@
+"""Invite priority: which public-domain buyers to bring into the pool first, and where."""

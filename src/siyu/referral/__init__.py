@@ -1,0 +1,1 @@
+"""Referral (fission, 裂变): codes per customer, attribution, rewards, fraud rules, K-factor."""

@@ -1,0 +1,40 @@
+"""Referral campaigns: reward rules and limits (validated; stored as JSON)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class RewardRule(BaseModel):
+    """Who gets what, and when: on the referee joining or on their first order."""
+
+    trigger: Literal["join", "first_order"]
+    beneficiary: Literal["referrer", "referee"]
+    kind: Literal["points", "coupon", "stored_value"]
+    amount: int = Field(gt=0, description="Points, or fen for a coupon or stored value.")
+    min_order_fen: int = Field(default=0, ge=0, description="First orders below this earn none.")
+
+
+class CampaignRules(BaseModel):
+    """A campaign's rewards and the limits beyond which rewards are held for review."""
+
+    rewards: list[RewardRule] = Field(min_length=1)
+    max_referrals_per_day: int = Field(default=10, ge=1, description="Per referrer.")
+    max_rewarded_referrals: int = Field(default=50, ge=1, description="Per referrer.")
+    max_same_address: int = Field(
+        default=2, ge=1, description="Referees of one referrer shipping to one address."
+    )
+
+
+class CampaignCreate(BaseModel):
+    """A new referral campaign."""
+
+    code: str = Field(pattern=r"^[A-Za-z0-9_-]{1,30}$")
+    name: str = Field(min_length=1, max_length=200)
+    rules: CampaignRules
+    channel: str = Field(default="referral", max_length=64)
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None

@@ -1,0 +1,1 @@
+"""WeCom (Enterprise WeChat) adapter: callback crypto, server API client, callback receiver."""
