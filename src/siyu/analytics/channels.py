@@ -23,7 +23,7 @@ from ibis.expr.types import BooleanValue, IntegerValue, Table
 from siyu.analytics._frames import Frame
 from siyu.analytics.cohorts import first_joins
 from siyu.analytics.periods import SECONDS_PER_DAY, china_date
-from siyu.analytics.repurchase import dated_purchases
+from siyu.analytics.repurchase import Purchases, prepared_or_new
 
 BUY_WINDOWS: Final = (30, 90)
 LOSS_WINDOWS: Final = (7, 30)
@@ -97,16 +97,19 @@ def _flag(condition: BooleanValue) -> IntegerValue:
 
 
 def joiner_rows(
-    t: dict[str, Table], until: datetime, joined_from: datetime | None, clv: Table | None
+    t: dict[str, Table],
+    until: datetime,
+    joined_from: datetime | None,
+    prepared: Purchases | None = None,
 ) -> Table:
-    """One row per joiner in the window: channel, join and leave, purchases, value."""
+    """One row per joiner in the window: channel, join and leave, purchases after joining."""
     entry = first_joins(t["contacts"], until)
     if joined_from is not None:
         entry = entry.filter(entry.joined_at >= joined_from)
     entry = entry.mutate(
         joined_s=entry.joined_at.epoch_seconds(), left_s=entry.left_at.epoch_seconds()
     )
-    p = dated_purchases(t["orders"], until)
+    p = prepared_or_new(t["orders"], until, prepared).rows
     occasions = p.group_by("customer_id").aggregate(occasions=p.cday.nunique())
     after = p.join(entry.select("customer_id", "joined_at"), "customer_id")
     after = after.filter(after.ordered_at >= after.joined_at)
@@ -114,18 +117,25 @@ def joiner_rows(
         revenue_after=after.net_fen.sum(), first_after_s=after.ordered_at.epoch_seconds().min()
     )
     rows = entry
-    parts: list[Table] = [occasions, after]
-    if clv is not None:
-        parts.append(clv.select("customer_id", "clv_fen"))
-    for part in parts:
-        renamed = part.rename(right_id="customer_id")
-        rows = rows.left_join(renamed, rows.customer_id == renamed.right_id).drop("right_id")
-    if clv is None:
-        rows = rows.mutate(clv_fen=ibis.literal(None, "int64"))
+    for part in (occasions, after):
+        rows = _left(rows, part)
     return rows
 
 
-def _aggregates(rows: Table, until_s: int) -> dict[str, IntegerValue]:
+def _left(rows: Table, part: Table) -> Table:
+    renamed = part.rename(right_id="customer_id")
+    return rows.left_join(renamed, rows.customer_id == renamed.right_id).drop("right_id")
+
+
+def with_clv(rows: Table, clv: Table | None) -> Table:
+    """Joiner rows with each joiner's predicted CLV (NULL when unknown)."""
+    if clv is None:
+        return rows.mutate(clv_fen=ibis.literal(None, "int64"))
+    return _left(rows, clv.select("customer_id", "clv_fen"))
+
+
+def _aggregates(rows: Table, until: datetime) -> dict[str, IntegerValue]:
+    until_s = int(until.timestamp())
     delay = rows.first_after_s - rows.joined_s
     left_early = rows.left_s - rows.joined_s
     by_customer = rows.left_reason.isnull() | (rows.left_reason != REMOVED_BY_STAFF)
@@ -148,12 +158,11 @@ def _aggregates(rows: Table, until_s: int) -> dict[str, IntegerValue]:
     return out
 
 
-def _payback_cells(t: dict[str, Table], rows: Table, until: datetime) -> Table:
+def _payback_cells(p: Table, rows: Table, until: datetime) -> Table:
     """Revenue after joining by channel, joiner age in 30-day months, and month after join."""
     month = _seconds(PAYBACK_MONTH_DAYS)
     until_s = int(until.timestamp())
     ages = rows.mutate(age=ibis.least((until_s - rows.joined_s) // month, MAX_PAYBACK_MONTHS))
-    p = dated_purchases(t["orders"], until)
     bought = p.join(ages.select("customer_id", "channel_id", "joined_s", "age"), "customer_id")
     bought = bought.mutate(since=(bought.ordered_at.epoch_seconds() - bought.joined_s) // month)
     bought = bought.filter(bought.since >= 0, bought.since < MAX_PAYBACK_MONTHS)
@@ -202,22 +211,26 @@ def channel_economics(
     joined_from: datetime | None = None,
     clv: Table | None = None,
     margin: float = 0.0,
+    prepared: Purchases | None = None,
 ) -> list[ChannelFigures]:
     """Figures of every channel with joiners or spend in the window, by channel id.
 
     ``clv``: per-customer predicted CLV (customer_id, clv_fen) from the published profiles;
     ``margin``: the gross margin ratio that turns revenue into margin.
     """
-    rows = joiner_rows(t, until, joined_from, clv)
-    until_s = int(until.timestamp())
-    totals = rows.group_by("channel_id").aggregate(**_aggregates(rows, until_s)).execute()
+    bought = prepared_or_new(t["orders"], until, prepared)
+    # The CLV memtable joins after the cache: Ibis's PySpark backend does not register
+    # memtables for cache().
+    with joiner_rows(t, until, joined_from, bought).cache() as rows:
+        valued = with_clv(rows, clv)
+        totals = valued.group_by("channel_id").aggregate(**_aggregates(valued, until)).execute()
+        ages = _joiner_ages(rows, until).execute()
+        cells = _payback_cells(bought.rows, rows, until).execute()
     costs = t["channel_costs"]
     costs = costs.filter(costs.day <= china_date(until))
     if joined_from is not None:
         costs = costs.filter(costs.day >= china_date(joined_from))
     spend = costs.group_by("channel_id").aggregate(cost=costs.amount_fen.sum()).execute()
-    ages = _joiner_ages(rows, until).execute()
-    cells = _payback_cells(t, rows, until).execute()
     cost_of = {_key(c): int(v) for c, v in zip(spend["channel_id"], spend["cost"], strict=True)}
     rows_of = zip(totals["channel_id"], totals.itertuples(), strict=True)
     by_channel = {_key(c): r for c, r in rows_of}

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from siyu.analytics import ladder
 from siyu.analytics._frames import Frame
 from siyu.analytics.periods import china_date, china_day, month_index, month_label, period_key
-from siyu.analytics.repurchase import dated_purchases
+from siyu.analytics.repurchase import Purchases, prepared_or_new
 from siyu.analytics.settings import DEFAULT_LADDER, LadderSettings
 from siyu.scoring.features import per_customer_pool, purchases
 
@@ -100,10 +100,14 @@ def _cells(p: Table) -> Table:
 
 
 def purchase_cohorts(
-    orders: Table, until: datetime, *, first_cohort: date | None = None
+    orders: Table,
+    until: datetime,
+    *,
+    first_cohort: date | None = None,
+    prepared: Purchases | None = None,
 ) -> CohortMatrix:
     """Cohorts by the month of the first purchase (from ``first_cohort``'s month on)."""
-    p = dated_purchases(orders, until)
+    p = prepared_or_new(orders, until, prepared).rows
     p = p.mutate(month=period_key(p.cday, "month"))
     first = p.group_by("customer_id").aggregate(cohort=p.month.min())
     first = first.filter(first.cohort >= _first_month(first_cohort))
@@ -113,13 +117,18 @@ def purchase_cohorts(
 
 
 def pool_cohorts(
-    orders: Table, contacts: Table, until: datetime, *, first_cohort: date | None = None
+    orders: Table,
+    contacts: Table,
+    until: datetime,
+    *,
+    first_cohort: date | None = None,
+    prepared: Purchases | None = None,
 ) -> CohortMatrix:
     """Cohorts by the month of the first join to the pool; purchases from the join on."""
     entry = first_joins(contacts, until)
     entry = entry.mutate(cohort=period_key(entry.join_day, "month"))
     entry = entry.filter(entry.cohort >= _first_month(first_cohort))
-    p = dated_purchases(orders, until)
+    p = prepared_or_new(orders, until, prepared).rows
     p = p.mutate(month=period_key(p.cday, "month"))
     bought = p.join(entry.select("customer_id", "joined_at", "cohort"), "customer_id")
     bought = bought.filter(bought.ordered_at >= bought.joined_at)
@@ -155,10 +164,10 @@ class LadderMigration:
         return int(np.trace(self.matrix) - self.matrix[ladder.NONE, ladder.NONE])
 
 
-def tier_inputs(t: dict[str, Table], until: datetime) -> Frame:
+def tier_inputs(t: dict[str, Table], until: datetime, prepared: Purchases | None = None) -> Frame:
     """Per customer (ascending id): purchases (orders) up to ``until`` and pool membership."""
     customers = t["customers"].select(customer_id="id")
-    p = purchases(t["orders"], until)
+    p = purchases(t["orders"], until) if prepared is None else prepared.upto(until).rows
     counts = p.group_by("customer_id").aggregate(n_purchases=p.count())
     pool = per_customer_pool(t["contacts"], until).select("customer_id", "in_pool")
     frame = customers
@@ -172,13 +181,16 @@ def tier_inputs(t: dict[str, Table], until: datetime) -> Frame:
 
 
 def tiers_at(
-    t: dict[str, Table], until: datetime, settings: LadderSettings = DEFAULT_LADDER
+    t: dict[str, Table],
+    until: datetime,
+    settings: LadderSettings = DEFAULT_LADDER,
+    prepared: Purchases | None = None,
 ) -> tuple[NDArray[np.int8], NDArray[np.bool_]]:
     """Ladder tier codes and pool membership of every customer (ascending id) at ``until``.
 
     As in the daily pipeline: purchases are orders and membership cards are not yet known.
     """
-    frame = tier_inputs(t, until)
+    frame = tier_inputs(t, until, prepared)
     in_pool = frame["in_pool"].to_numpy(bool)
     no_members = np.zeros(len(frame), dtype=bool)
     codes = ladder.ladder_tiers(
@@ -193,10 +205,11 @@ def ladder_migration(
     end: datetime,
     *,
     settings: LadderSettings = DEFAULT_LADDER,
+    prepared: Purchases | None = None,
 ) -> LadderMigration:
     """Tier at ``start`` against tier at ``end`` for every customer, and pool moves."""
-    before, pool_before = tiers_at(t, start, settings)
-    after, pool_after = tiers_at(t, end, settings)
+    before, pool_before = tiers_at(t, start, settings, prepared)
+    after, pool_after = tiers_at(t, end, settings, prepared)
     size = len(ladder.TIERS)
     matrix = np.bincount(
         before.astype(np.int64) * size + after.astype(np.int64), minlength=size * size

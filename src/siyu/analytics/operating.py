@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import ibis
-import numpy as np
 from ibis.expr.types import Table
 
 from siyu.analytics._frames import Frame
 from siyu.analytics.periods import Grain, Period, day_number, period_key
-from siyu.analytics.repurchase import dated_purchases, occasions, weighted_median
-from siyu.scoring.features import per_customer_pool, purchases
+from siyu.analytics.repurchase import Purchases, prepared_or_new, weighted_median
+from siyu.scoring.features import per_customer_pool
 
 PRIVATE = "private"
 RECENT_DAYS = 90
@@ -85,10 +84,7 @@ def _by_key(frame: Frame, column: str) -> dict[int, int]:
     return {int(k): int(v) for k, v in zip(frame["key"], frame[column], strict=True)}
 
 
-def _sales(
-    orders: Table, grain: Grain, keys: list[int], lo: int, hi: int, until: datetime
-) -> Table:
-    p = dated_purchases(orders, until)
+def _sales(p: Table, grain: Grain, keys: list[int], lo: int, hi: int) -> Table:
     p = p.filter(p.cday >= lo, p.cday <= hi)
     p = p.mutate(key=period_key(p.cday, grain))
     p = p.filter(p.key.isin(keys))
@@ -113,7 +109,9 @@ def _count(pairs: Table, name: str) -> Frame:
     return pairs.group_by("key").aggregate(**{name: pairs.count()}).execute()
 
 
-def operating_series(t: dict[str, Table], periods: Sequence[Period]) -> list[OperatingFigures]:
+def operating_series(
+    t: dict[str, Table], periods: Sequence[Period], *, prepared: Purchases | None = None
+) -> list[OperatingFigures]:
     """Figures of each period (all of one grain), in the order given."""
     if not periods:
         return []
@@ -122,11 +120,17 @@ def operating_series(t: dict[str, Table], periods: Sequence[Period]) -> list[Ope
     lo = min(day_number(p.first) for p in periods)
     hi = max(day_number(p.last) for p in periods)
     until = max(p.until for p in periods)
-    sales = _sales(t["orders"], grain, keys, lo, hi, until).execute()
-    occ = occasions(t["orders"], until)
-    occ = occ.filter(occ.cday >= lo, occ.cday <= hi)
+    bought = prepared_or_new(t["orders"], until, prepared)
+    sales = _sales(bought.rows, grain, keys, lo, hi).execute()
+    occ = bought.occasions.filter(bought.occasions.cday >= lo, bought.occasions.cday <= hi)
     occ = occ.mutate(key=period_key(occ.cday, grain))
-    occ = occ.filter(occ.key.isin(keys))
+    with occ.filter(occ.key.isin(keys)).cache() as in_periods:
+        return _series(t, periods, sales, in_periods)
+
+
+def _series(
+    t: dict[str, Table], periods: Sequence[Period], sales: Frame, occ: Table
+) -> list[OperatingFigures]:
     people = occ.group_by("key").aggregate(
         buyers=occ.customer_id.nunique(),
         new_buyers=(occ.n == 1).cast("int64").sum(),
@@ -135,14 +139,21 @@ def operating_series(t: dict[str, Table], periods: Sequence[Period]) -> list[Ope
     repeat = occ.filter(occ.n >= 2)
     gaps = repeat.group_by(["key", "gap"]).aggregate(count=repeat.count()).execute()
     calendar = _calendar(periods)
+    bought = occ.select("key", "customer_id").distinct().mutate(bought=ibis.literal(1, "int64"))
+    # One query gives members and buyers among them. (Nothing holding a memtable is cached:
+    # Ibis's PySpark backend does not register memtables for cache().)
     during = _members(t["contacts"], calendar, "start_s")
-    converted = during.join(occ.select("key", "customer_id").distinct(), ["key", "customer_id"])
+    flagged = during.left_join(bought, ["key", "customer_id"]).select(
+        "key", bought=ibis.coalesce(bought.bought, 0)
+    )
     pool = (
         _count(_members(t["contacts"], calendar, "end_s"), "pool_size"),
-        _count(during, "pool_members"),
-        _count(converted, "pool_buyers"),
+        flagged.group_by("key")
+        .aggregate(pool_members=flagged.count(), pool_buyers=flagged.bought.sum())
+        .execute(),
     )
-    return [_assemble(p, sales, people.execute(), gaps, pool) for p in periods]
+    counts = people.execute()
+    return [_assemble(p, sales, counts, gaps, pool) for p in periods]
 
 
 def _assemble(
@@ -150,7 +161,7 @@ def _assemble(
     sales: Frame,
     people: Frame,
     gaps: Frame,
-    pool: tuple[Frame, Frame, Frame],
+    pool: tuple[Frame, Frame],
 ) -> OperatingFigures:
     k = period.key
 
@@ -169,7 +180,7 @@ def _assemble(
         median_cycle_days=weighted_median(mine["gap"], mine["count"]),
         pool_size=value(pool[0], "pool_size"),
         pool_members=value(pool[1], "pool_members"),
-        pool_buyers=value(pool[2], "pool_buyers"),
+        pool_buyers=value(pool[1], "pool_buyers"),
     )
 
 
@@ -196,12 +207,17 @@ class PoolQuality:
 
 
 def pool_quality(
-    t: dict[str, Table], at: datetime, *, clv: Table | None = None, recent_days: int = RECENT_DAYS
+    t: dict[str, Table],
+    at: datetime,
+    *,
+    clv: Table | None = None,
+    recent_days: int = RECENT_DAYS,
+    prepared: Purchases | None = None,
 ) -> PoolQuality:
     """Pool size at ``at``, its recent buyers and its predicted CLV (from ``clv``)."""
     pool = per_customer_pool(t["contacts"], at)
     members = pool.filter(pool.in_pool).select("customer_id")
-    p = purchases(t["orders"], at)
+    p = prepared_or_new(t["orders"], at, prepared).rows
     recent = p.filter(p.ordered_at > at - timedelta(days=recent_days))
     recent = recent.select("customer_id").distinct()
     size = int(members.count().execute())
@@ -211,5 +227,6 @@ def pool_quality(
         scored = members.join(clv.filter(clv.clv_fen.notnull()), "customer_id")
         totals = scored.aggregate(n=scored.count(), fen=scored.clv_fen.sum()).execute()
         valued = int(totals["n"].iloc[0])
-        clv_fen = int(np.nan_to_num(totals["fen"].iloc[0]))
+        fen = totals["fen"].iloc[0]
+        clv_fen = 0 if fen is None or fen != fen else int(fen)  # an empty sum is NULL
     return PoolQuality(at, size, recent_buyers, recent_days, valued, clv_fen)

@@ -3,7 +3,7 @@
 Times are stored in UTC; a business day is a China day (UTC+8, no daylight saving). Inside
 the engines a day is an integer, the number of China days since 1970-01-01, computed from
 epoch seconds so no session time zone is involved; months and years come from that number
-by integer arithmetic (H. Hinnant's ``civil_from_days``), which DuckDB and Spark compute alike.
+(the date of its UTC midnight, in the UTC sessions Ibis opens on DuckDB and Spark).
 """
 
 from __future__ import annotations
@@ -131,15 +131,15 @@ def china_day(moment: TimestampValue) -> IntegerValue:
 
 
 def civil_year_month(day: IntegerValue) -> tuple[IntegerValue, IntegerValue]:
-    """Year and month (1-12) of a day-number column, by integer arithmetic only."""
-    z = day + 719_468
-    era = z // 146_097
-    doe = z - era * 146_097
-    yoe = (doe - doe // 1_460 + doe // 36_524 - doe // 146_096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    month = (mp + 2) % 12 + 1
-    year = yoe + era * 400 + (month <= 2).cast("int64")
+    """Year and month (1-12) of a day-number column.
+
+    The day's UTC midnight carries the date; Ibis runs DuckDB and Spark sessions in UTC, so
+    the extraction involves no local time zone. (Integer calendar arithmetic gives the same
+    result but Ibis inlines every reused subexpression: the SQL grew to megabytes.)
+    """
+    midnight = (day * SECONDS_PER_DAY).as_timestamp("s")
+    year: IntegerValue = midnight.year().cast("int64")
+    month: IntegerValue = midnight.month().cast("int64")
     return year, month
 
 

@@ -17,7 +17,7 @@ from ibis.expr.types import Table
 
 from siyu.analytics._frames import Frame
 from siyu.analytics.periods import china_date, day_number
-from siyu.analytics.repurchase import dated_purchases, occasions
+from siyu.analytics.repurchase import Purchases, prepared_or_new
 
 ENTRY_ROLES: Final = ("traffic", "trial")
 MAIN_ROLES: Final = ("profit", "brand")
@@ -77,17 +77,16 @@ class ProductRoles:
 
 
 def _cohort_lines(
-    orders: Table, lines: Table, until: datetime, acquired_from: datetime | None
+    bought: Purchases, lines: Table, acquired_from: datetime | None
 ) -> tuple[Table, Table]:
     """Customer flags of the cohort, and its purchase lines with their occasion number."""
-    occ = occasions(orders, until)
+    occ = bought.occasions
     first = occ.filter(occ.n == 1)
     if acquired_from is not None:
         first = first.filter(first.cday >= day_number(china_date(acquired_from)))
     totals = occ.group_by("customer_id").aggregate(occasions=occ.n.max())
     cohort = first.select("customer_id").join(totals, "customer_id")
-    p = dated_purchases(orders, until)
-    p = p.select(order_id="id", customer_id="customer_id", cday="cday")
+    p = bought.rows.select(order_id="id", customer_id="customer_id", cday="cday")
     sold = lines.select("order_id", "product_id", "product_role", "amount_fen").join(p, "order_id")
     sold = sold.join(occ.select("customer_id", "cday", "n"), ["customer_id", "cday"])
     sold = sold.join(cohort.select("customer_id"), "customer_id")
@@ -151,10 +150,21 @@ def _figures(frame: Frame, key: Key) -> tuple[ProductFigures, ...]:
 
 
 def product_roles(
-    orders: Table, lines: Table, until: datetime, *, acquired_from: datetime | None = None
+    orders: Table,
+    lines: Table,
+    until: datetime,
+    *,
+    acquired_from: datetime | None = None,
+    prepared: Purchases | None = None,
 ) -> ProductRoles:
     """Product and role figures of the customers first buying from ``acquired_from`` on."""
-    flags, sold = _cohort_lines(orders, lines, until, acquired_from)
+    bought = prepared_or_new(orders, until, prepared)
+    flags, sold = _cohort_lines(bought, lines, acquired_from)
+    with flags.cache() as cohort, sold.cache() as cohort_lines:
+        return _roles(cohort, cohort_lines)
+
+
+def _roles(flags: Table, sold: Table) -> ProductRoles:
     totals = flags.aggregate(
         customers=flags.count(),
         returned=(flags.occasions >= 2).cast("int64").sum(),

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final
 
 import ibis
 import numpy as np
 from ibis.expr.types import Table
+from ibis.expr.types.relations import CachedTable
 from numpy.typing import ArrayLike
 
-from siyu.analytics.periods import china_day
+from siyu.analytics.periods import china_date, china_day, date_of, day_number, day_start
 from siyu.scoring.features import purchases
 
+PURCHASE_COLUMNS: Final = ("id", "customer_id", "shop_domain", "ordered_at", "net_fen", "cday")
+"""What the figures read of a purchase (``Purchases.rows`` keeps only these)."""
 FUNNEL_DEPTH: Final = 5
 """The funnel follows customers through their first five purchases (the articles' 3 to 5)."""
 
@@ -37,7 +40,59 @@ def occasions(orders: Table, until: datetime) -> Table:
     Columns: customer_id, cday, net_fen, orders, n (1 for the first occasion) and gap
     (days since the previous occasion; NULL for the first).
     """
-    p = dated_purchases(orders, until)
+    return occasions_of(dated_purchases(orders, until))
+
+
+@dataclass(frozen=True)
+class Purchases:
+    """Purchases up to a moment and the occasions they make, computed once for many figures.
+
+    Every figure function takes ``prepared=`` to reuse them (``prepare(..., cache=True)``
+    materialises both in the engine); without it each function computes its own.
+    """
+
+    until: datetime
+    rows: Table  # dated_purchases
+    occasions: Table  # occasions_of(rows)
+
+    def upto(self, until: datetime) -> Purchases:
+        """The purchases up to an earlier moment (the same object for the same moment).
+
+        Occasions are filtered when ``until`` ends a China day, else recomputed.
+        """
+        if until == self.until:
+            return self
+        if until > self.until:
+            raise ValueError("prepared purchases end before the moment asked for")
+        rows = self.rows.filter(self.rows.ordered_at <= until)
+        day = day_number(china_date(until))
+        if until == day_start(date_of(day + 1)) - timedelta(microseconds=1):
+            return Purchases(until, rows, self.occasions.filter(self.occasions.cday <= day))
+        return Purchases(until, rows, occasions_of(rows))
+
+    def release(self) -> None:
+        """Free what ``prepare(..., cache=True)`` materialised in the engine."""
+        for table in (self.occasions, self.rows):
+            if isinstance(table, CachedTable):
+                table.release()
+
+
+def prepare(orders: Table, until: datetime, *, cache: bool = False) -> Purchases:
+    """Purchases and occasions up to ``until``; ``cache`` materialises them in the engine."""
+    rows = dated_purchases(orders, until).select(*PURCHASE_COLUMNS)
+    if cache:
+        rows = rows.cache()
+    occ = occasions_of(rows)
+    return Purchases(until, rows, occ.cache() if cache else occ)
+
+
+def prepared_or_new(orders: Table, until: datetime, prepared: Purchases | None) -> Purchases:
+    """``prepared`` as of ``until``, or purchases computed from ``orders``."""
+    return prepare(orders, until) if prepared is None else prepared.upto(until)
+
+
+def occasions_of(p: Table) -> Table:
+    """Occasions (see ``occasions``) of dated purchases."""
     per_day = p.group_by(["customer_id", "cday"]).aggregate(
         net_fen=p.net_fen.sum(), orders=p.count()
     )
@@ -111,9 +166,11 @@ def _gap_stats(n: int, gaps: Sequence[float], counts: Sequence[int]) -> GapStats
     return GapStats(n, total, weighted_median(gaps, counts), mean)
 
 
-def repurchase_figures(orders: Table, until: datetime) -> RepurchaseFigures:
+def repurchase_figures(
+    orders: Table, until: datetime, *, prepared: Purchases | None = None
+) -> RepurchaseFigures:
     """Repurchase rate, cycle, funnel and gaps by n over every purchase up to ``until``."""
-    occ = occasions(orders, until)
+    occ = prepared_or_new(orders, until, prepared).occasions
     counts = occ.group_by("n").aggregate(customers=occ.count())
     counts = counts.filter(counts.n <= FUNNEL_DEPTH).execute()
     reached = dict(zip(counts["n"].tolist(), counts["customers"].tolist(), strict=True))

@@ -20,7 +20,7 @@ from siyu.analytics.cohorts import ladder_migration, pool_cohorts, purchase_coho
 from siyu.analytics.operating import operating_series, pool_quality
 from siyu.analytics.periods import Grain, Period, china_date, day_start, period_of, periods_ending
 from siyu.analytics.products import product_roles
-from siyu.analytics.repurchase import repurchase_figures
+from siyu.analytics.repurchase import Purchases, prepare, repurchase_figures
 from siyu.kit.clock import utcnow
 from siyu.reports import repository, rules
 from siyu.reports.schemas import Locale, Report, ReportFigures
@@ -30,7 +30,8 @@ from siyu.warehouse.snapshot import SnapshotWriter
 
 log = logging.getLogger(__name__)
 FAMILIES: Final = (
-    "snapshot", "operating", "pool", "repurchase", "cohorts", "ladder", "channels", "products",
+    "snapshot", "purchases", "operating", "pool", "repurchase", "cohorts", "ladder",
+    "channels", "products",
 )  # fmt: skip
 Progress = Callable[[str], None]
 
@@ -75,28 +76,52 @@ def compute_figures(
 ) -> ReportFigures:
     """Every figure a report shows, as of the end of ``period`` (pure: tables in, results out)."""
     timer = timer or Timer()
+    end = period.until
+    with timer.step("purchases"):
+        bought = prepare(t["orders"], end, cache=True)
+    try:
+        return _figures(t, period, bought, clv, clv_as_of, timer)
+    finally:
+        bought.release()
+
+
+def _figures(
+    t: dict[str, Table],
+    period: Period,
+    bought: Purchases,
+    clv: Table | None,
+    clv_as_of: date | None,
+    timer: Timer,
+) -> ReportFigures:
     end, first = period.until, rules.window_first(period)
     since = day_start(first)
     with timer.step("operating"):
-        trend = tuple(operating_series(t, periods_ending(period, rules.TREND_LENGTH[period.grain])))
-        earlier = operating_series(t, [period.shifted(-1), period.a_year_earlier()])
-        headline = (trend[-1], earlier[0], earlier[1])
+        trend = periods_ending(period, rules.TREND_LENGTH[period.grain])
+        # one pass: the trend holds the period before; add the same period a year earlier
+        found = operating_series(t, [*trend, period.a_year_earlier()], prepared=bought)
+        series, a_year_earlier = tuple(found[:-1]), found[-1]
+        headline = (series[-1], series[-2], a_year_earlier)
     with timer.step("pool"):
-        pool = pool_quality(t, end, clv=clv)
+        pool = pool_quality(t, end, clv=clv, prepared=bought)
     with timer.step("repurchase"):
-        repurchase = repurchase_figures(t["orders"], end)
+        repurchase = repurchase_figures(t["orders"], end, prepared=bought)
     with timer.step("cohorts"):
-        by_purchase = purchase_cohorts(t["orders"], end, first_cohort=first)
-        by_join = pool_cohorts(t["orders"], t["contacts"], end, first_cohort=first)
+        by_purchase = purchase_cohorts(t["orders"], end, first_cohort=first, prepared=bought)
+        by_join = pool_cohorts(t["orders"], t["contacts"], end, first_cohort=first, prepared=bought)
     with timer.step("ladder"):
-        ladder = ladder_migration(t, period.start - timedelta(microseconds=1), end)
+        start = period.start - timedelta(microseconds=1)
+        ladder = ladder_migration(t, start, end, prepared=bought)
     with timer.step("channels"):
         margin = gross_margin(t["order_lines"])
-        channels = channel_economics(t, end, joined_from=since, clv=clv, margin=margin)
+        channels = channel_economics(
+            t, end, joined_from=since, clv=clv, margin=margin, prepared=bought
+        )
     with timer.step("products"):
-        products = product_roles(t["orders"], t["order_lines"], end, acquired_from=since)
+        products = product_roles(
+            t["orders"], t["order_lines"], end, acquired_from=since, prepared=bought
+        )
     return ReportFigures(
-        period=period, headline=headline, trend=trend, pool=pool, repurchase=repurchase,
+        period=period, headline=headline, trend=series, pool=pool, repurchase=repurchase,
         purchase_cohorts=by_purchase, pool_cohorts=by_join, ladder=ladder,
         channels=tuple(channels), products=products, window_first=first, margin=margin,
         clv_as_of=clv_as_of,

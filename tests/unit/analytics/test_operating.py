@@ -64,3 +64,9 @@ def test_pool_quality(brand: dict[str, Table]) -> None:
     month = pool_quality(brand, end, recent_days=30)
     # 30 days back from March 31: C1 bought on March 1 at noon, too early; C4 on March 10
     assert (month.recent_buyers, month.clv_fen) == (1, 0)
+
+
+def test_pool_quality_when_no_member_is_valued(brand: dict[str, Table]) -> None:
+    clv = ibis.memtable({"customer_id": [1, 2]}).mutate(clv_fen=ibis.null("int64"))
+    q = pool_quality(brand, period_of("month", date(2026, 3, 1)).until, clv=clv)
+    assert (q.size, q.valued, q.clv_fen) == (3, 0, 0)
