@@ -30,7 +30,7 @@ from siyu.warehouse.snapshot import SnapshotWriter
 
 log = logging.getLogger(__name__)
 FAMILIES: Final = (
-    "snapshot", "purchases", "operating", "pool", "repurchase", "cohorts", "ladder",
+    "snapshot", "profiles", "purchases", "operating", "pool", "repurchase", "cohorts", "ladder",
     "channels", "products",
 )  # fmt: skip
 Progress = Callable[[str], None]
@@ -148,8 +148,9 @@ def build_report(
             SnapshotWriter(session.get_bind().engine, workspace_id, root).refresh()
     t = tables(connect(engine), root)
     period = period_of(grain, report_day(t["orders"], day, china_date(utcnow())))
-    clv_rows, clv_as_of = repository.published_clv(session, workspace_id)
-    clv = ibis.memtable(clv_rows) if clv_as_of is not None else None
+    with timer.step("profiles"):
+        clv_rows, clv_as_of = repository.published_clv(session, workspace_id)
+        clv = ibis.memtable(clv_rows) if clv_as_of is not None else None
     figures = compute_figures(t, period, clv=clv, clv_as_of=clv_as_of, timer=timer)
     channels = repository.channel_names(session, workspace_id)
     products = repository.product_names(session, workspace_id)
