@@ -96,17 +96,16 @@ def _sales(p: Table, grain: Grain, keys: list[int], lo: int, hi: int) -> Table:
     )
 
 
-def _members(contacts: Table, calendar: Table, since: str) -> Table:
-    """Distinct (key, customer_id) with a contact open at some moment from ``since`` to the
-    period's end: ``end_s`` gives the pool at the end, ``start_s`` everyone in it during."""
+def _members(contacts: Table, calendar: Table) -> Table:
+    """(key, customer_id, at_end): customers with a contact open at some moment of each
+    period, and whether one is still open at its end (one range join for both)."""
     c = contacts.filter(contacts.customer_id.notnull())
     c = c.mutate(joined_s=c.joined_at.epoch_seconds(), left_s=c.left_at.epoch_seconds())
-    open_then = [c.joined_s < calendar.end_s, c.left_s.isnull() | (c.left_s >= calendar[since])]
-    return c.join(calendar, open_then).select("key", "customer_id").distinct()
-
-
-def _count(pairs: Table, name: str) -> Frame:
-    return pairs.group_by("key").aggregate(**{name: pairs.count()}).execute()
+    during = c.join(
+        calendar, [c.joined_s < calendar.end_s, c.left_s.isnull() | (c.left_s >= calendar.start_s)]
+    )
+    at_end = (during.left_s.isnull() | (during.left_s >= during.end_s)).cast("int64")
+    return during.group_by(["key", "customer_id"]).aggregate(at_end=at_end.max())
 
 
 def operating_series(
@@ -138,19 +137,19 @@ def _series(
     )
     repeat = occ.filter(occ.n >= 2)
     gaps = repeat.group_by(["key", "gap"]).aggregate(count=repeat.count()).execute()
-    calendar = _calendar(periods)
     bought = occ.select("key", "customer_id").distinct().mutate(bought=ibis.literal(1, "int64"))
-    # One query gives members and buyers among them. (Nothing holding a memtable is cached:
-    # Ibis's PySpark backend does not register memtables for cache().)
-    during = _members(t["contacts"], calendar, "start_s")
-    flagged = during.left_join(bought, ["key", "customer_id"]).select(
-        "key", bought=ibis.coalesce(bought.bought, 0)
+    members = _members(t["contacts"], _calendar(periods))
+    flagged = members.left_join(bought, ["key", "customer_id"]).select(
+        "key", "at_end", bought=ibis.coalesce(bought.bought, 0)
     )
     pool = (
-        _count(_members(t["contacts"], calendar, "end_s"), "pool_size"),
         flagged.group_by("key")
-        .aggregate(pool_members=flagged.count(), pool_buyers=flagged.bought.sum())
-        .execute(),
+        .aggregate(
+            pool_size=flagged.at_end.sum(),
+            pool_members=flagged.count(),
+            pool_buyers=flagged.bought.sum(),
+        )
+        .execute()
     )
     counts = people.execute()
     return [_assemble(p, sales, counts, gaps, pool) for p in periods]
@@ -161,7 +160,7 @@ def _assemble(
     sales: Frame,
     people: Frame,
     gaps: Frame,
-    pool: tuple[Frame, Frame],
+    pool: Frame,
 ) -> OperatingFigures:
     k = period.key
 
@@ -178,9 +177,9 @@ def _assemble(
         new_buyers=value(people, "new_buyers"),
         repeat_buyers=value(people, "repeat_buyers"),
         median_cycle_days=weighted_median(mine["gap"], mine["count"]),
-        pool_size=value(pool[0], "pool_size"),
-        pool_members=value(pool[1], "pool_members"),
-        pool_buyers=value(pool[1], "pool_buyers"),
+        pool_size=value(pool, "pool_size"),
+        pool_members=value(pool, "pool_members"),
+        pool_buyers=value(pool, "pool_buyers"),
     )
 
 
