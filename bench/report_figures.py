@@ -32,6 +32,7 @@ from siyu.demo.simulator import simulate_brand
 from siyu.kit.crypto import PiiCipher, decode_key, generate_key
 from siyu.models import Order, OrderLine, Workspace
 from siyu.reports import exports, summary
+from siyu.reports.schemas import Report
 from siyu.reports.service import build_report
 from siyu.scoring.service import run_daily
 from siyu.workspaces.service import ensure, require
@@ -53,16 +54,19 @@ def _build(sessions: sessionmaker[Session], orders: int, seed: int, warehouse: P
           f"{time.perf_counter() - started:.1f} s (not timed below)")  # fmt: skip
 
 
-def _exports(report: object, folder: Path, title: str) -> dict[str, float]:
+def _exports(report: Report, folder: Path, title: str) -> dict[str, float]:
     seconds = {}
-    for kind, write in (
-        ("csv", lambda p: exports.write_csv(report, p, "zh-CN")),  # type: ignore[arg-type]
-        ("xlsx", lambda p: exports.write_xlsx(report, p, "zh-CN", title)),  # type: ignore[arg-type]
-        ("html", lambda p: summary.write_html(report, p, "zh-CN", title)),  # type: ignore[arg-type]
-        ("pdf", lambda p: summary.write_pdf(report, p, "zh-CN", title)),  # type: ignore[arg-type]
-    ):
+    for kind in ("csv", "xlsx", "html", "pdf"):
+        path = folder / f"{title}.{kind}"
         started = time.perf_counter()
-        write(folder / f"{title}.{kind}")
+        if kind == "csv":
+            exports.write_csv(report, path, "zh-CN")
+        elif kind == "xlsx":
+            exports.write_xlsx(report, path, "zh-CN", title)
+        elif kind == "html":
+            summary.write_html(report, path, "zh-CN", title)
+        else:
+            summary.write_pdf(report, path, "zh-CN", title)
         seconds[kind] = time.perf_counter() - started
     return seconds
 
