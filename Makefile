@@ -22,6 +22,7 @@ demo: $(VENV)/.installed
 	$(BIN)/siyu init
 	$(BIN)/siyu demo load --orders $(DEMO_ORDERS)
 	$(BIN)/siyu run
+	$(BIN)/siyu recommend
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench
@@ -35,6 +36,7 @@ test: $(VENV)/.installed-dev lint
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/import_orders.py
 	$(BIN)/python bench/clv_fit.py
+	$(BIN)/python bench/loyalty_ledger.py
 
 clean:
 	rm -rf $(VENV) .siyu .pytest_cache .mypy_cache .ruff_cache

@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 
 from siyu.db import bulk
 from siyu.demo.loader import DemoLoader
+from siyu.demo.loyalty import load_loyalty
 from siyu.demo.simulator import simulate_brand
 from siyu.kit.crypto import PiiCipher
 from siyu.kit.errors import SiyuError
+from siyu.loyalty import repository as loyalty
 from siyu.models import Customer, CustomerProfile, Order
 from siyu.scoring import service
 from siyu.scoring.service import STEPS, run_daily
@@ -205,3 +207,18 @@ def test_a_model_check_on_too_little_history_says_so(
         service.check_models("duckdb", tmp_path, datetime(2026, 1, 1, tzinfo=UTC), 180)
     assert too_little.value.key == "models.too_little"
     assert "--holdout-days" in too_little.value.message("zh-CN")
+
+
+def test_paid_card_holders_and_upper_tiers_are_the_ladders_members(
+    session: Session, workspace_id: int, cipher: PiiCipher, tmp_path: Path
+) -> None:
+    brand = simulate_brand(orders=3_000, seed=16)
+    loaded = DemoLoader(session, workspace_id, cipher, brand).load()
+    load_loyalty(session, workspace_id, brand, loaded.customer_ids)
+    session.commit()
+    as_of = datetime.combine(brand.end, datetime.min.time(), tzinfo=UTC)
+    report = run_daily(session, workspace_id, root=tmp_path, as_of=as_of)
+    members = set(loyalty.ladder_members(session, workspace_id, as_of))
+    assert report.tiers["member"] == len(members) > 10
+    tiers = {p.customer_id: p.tier for p in _profiles(session, workspace_id)}
+    assert {c for c, tier in tiers.items() if tier == "member"} == members

@@ -18,6 +18,7 @@ from siyu.cli.common import (
     workspace_session,
 )
 from siyu.demo.loader import DemoLoader
+from siyu.demo.loyalty import load_loyalty
 from siyu.demo.simulator import simulate_brand
 from siyu.demo.truth import save_truth
 from siyu.kit.i18n import translate
@@ -52,6 +53,12 @@ def load(
                     task, description=what, completed=done, total=total
                 )
             )
+            bar.update(task, description="loyalty", completed=0, total=None)
+            loyalty_started = time.perf_counter()
+            summary.counts.update(
+                load_loyalty(session, workspace_id, brand, summary.customer_ids).counts
+            )
+            loyalty_seconds = time.perf_counter() - loyalty_started
         url = opened.engine.url.render_as_string(hide_password=True)
     truth = save_truth(settings().home / f"demo-truth-{seed}.npz", brand, summary.customer_ids)
     table = Table(
@@ -63,5 +70,9 @@ def load(
     table.add_row("store", url)
     table.add_row("workspace", settings().workspace)
     table.add_row("ground truth", str(truth))
-    table.add_row("seconds", f"simulate {simulated:.1f}, total {time.perf_counter() - started:.1f}")
+    table.add_row(
+        "seconds",
+        f"simulate {simulated:.1f}, loyalty {loyalty_seconds:.1f}, "
+        f"total {time.perf_counter() - started:.1f}",
+    )
     console.print(table)

@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from siyu import __version__
 from siyu.analytics import ladder, lifecycle
-from siyu.cli import demo, imports, report
+from siyu.cli import demo, imports, loyalty, recommend, report
 from siyu.cli.common import (
     console,
     handle_errors,
@@ -41,11 +41,13 @@ app = typer.Typer(
 )
 app.add_typer(imports.app, name="import")
 app.add_typer(demo.app, name="demo")
+app.add_typer(loyalty.app, name="loyalty")
 app.add_typer(report.app, name="report")
 workspace_app = typer.Typer(help="Workspaces (brands) in this deployment.", no_args_is_help=True)
 app.add_typer(workspace_app, name="workspace")
 customer_app = typer.Typer(help="Look at one customer.", no_args_is_help=True)
 app.add_typer(customer_app, name="customer")
+app.command("recommend")(handle_errors(recommend.recommend))
 
 
 @app.command()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from siyu.customers import repository
 from siyu.customers.rules import IdentifierKey, explain_merge
 from siyu.kit.crypto import PiiCipher, mask
+from siyu.loyalty.service import merge_customer as merge_loyalty
 from siyu.models import Customer
 
 
@@ -176,6 +177,8 @@ class IdentityResolver:
                 continue
             done.add(event.loser)
             winner = winners[event.loser]
+            # Loyalty first: it holds money and points that must move, not cascade away.
+            merge_loyalty(self.session, self.workspace_id, loser=event.loser, winner=winner)
             repository.reassign_customer(
                 self.session, self.workspace_id, loser=event.loser, winner=winner
             )

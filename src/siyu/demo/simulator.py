@@ -49,6 +49,17 @@ ones to profit/expansion ones) at integer quantities, less an occasional integer
 discount. The realised amount therefore follows the Gamma-Gamma draw only approximately.
 Money is always integer fen (int64).
 
+Preferences
+-----------
+Every buyer has a favourite tea series (``SERIES``: 龙井, 红茶, 白茶, 乌龙, 花茶, 口粮茶; drawn
+uniformly, ``CustomerTable.favourite_series``): within a role, the series' products weigh
+``SERIES_AFFINITY`` times the others and their price kernel is ``FAN_PRICE_STRETCH`` times
+wider, so a buyer of the 龙井 trial tin tends to come back for the 龙井 gift box, and customers
+who share a series buy alike.
+Teaware is durable (``DemoProduct.durable``): a line that would sell an owner the same pot
+again is drawn again. This is what a next-best-product recommender can learn; the price level
+a customer's spend implies is the other per-customer signal.
+
 Channels, the pool and who leaves it
 ------------------------------------
 A share of buyers (rising over the window) join the private pool through a diversion channel
@@ -199,6 +210,8 @@ class DemoProduct:
     role: str
     price_fen: int
     unit_cost_fen: int
+    series: str = ""  # tea series (系列) a customer may favour; "" for none
+    durable: bool = False  # teaware: an owner does not buy the same product again
 
 
 @dataclass(frozen=True)
@@ -255,36 +268,44 @@ ORDER_NO_FORMATS: tuple[tuple[str, int], ...] = (
 )
 
 PRODUCTS: tuple[DemoProduct, ...] = (
-    DemoProduct("SG-T01", "尝鲜三角茶包·3袋装", "traffic", 990, 760),
-    DemoProduct("SG-T02", "冷泡茶试饮装·5袋", "traffic", 1_290, 960),
-    DemoProduct("SG-T03", "茉莉花茶·便携装", "traffic", 1_990, 1_380),
-    DemoProduct("SG-T04", "新客专享·明前龙井 10g", "traffic", 990, 820),
-    DemoProduct("SG-S01", "明前龙井·25g 小罐", "trial", 3_900, 2_100),
-    DemoProduct("SG-S02", "正山小种·25g 小罐", "trial", 2_900, 1_550),
-    DemoProduct("SG-S03", "白毫银针·体验装", "trial", 4_900, 2_700),
-    DemoProduct("SG-S04", "凤凰单丛·品鉴套组", "trial", 5_900, 3_200),
+    DemoProduct("SG-T01", "尝鲜三角茶包·3袋装", "traffic", 990, 760, "everyday"),
+    DemoProduct("SG-T02", "冷泡茶试饮装·5袋", "traffic", 1_290, 960, "everyday"),
+    DemoProduct("SG-T03", "茉莉花茶·便携装", "traffic", 1_990, 1_380, "jasmine"),
+    DemoProduct("SG-T04", "新客专享·明前龙井 10g", "traffic", 990, 820, "longjing"),
+    DemoProduct("SG-S01", "明前龙井·25g 小罐", "trial", 3_900, 2_100, "longjing"),
+    DemoProduct("SG-S02", "正山小种·25g 小罐", "trial", 2_900, 1_550, "black"),
+    DemoProduct("SG-S03", "白毫银针·体验装", "trial", 4_900, 2_700, "white"),
+    DemoProduct("SG-S04", "凤凰单丛·品鉴套组", "trial", 5_900, 3_200, "oolong"),
     DemoProduct("SG-S05", "六大茶类·品鉴盒", "trial", 6_900, 3_900),
-    DemoProduct("SG-P01", "明前龙井·250g 礼盒", "profit", 39_800, 11_200),
-    DemoProduct("SG-P02", "武夷大红袍·200g", "profit", 29_800, 8_100),
-    DemoProduct("SG-P03", "凤凰单丛·蜜兰香 150g", "profit", 18_800, 5_300),
-    DemoProduct("SG-P04", "茉莉银毫·200g", "profit", 12_800, 3_400),
-    DemoProduct("SG-P05", "正山小种·250g", "profit", 15_800, 4_300),
-    DemoProduct("SG-P06", "福鼎白茶·寿眉饼 300g", "profit", 21_800, 5_900),
-    DemoProduct("SG-P07", "日常口粮茶·500g 量贩装", "profit", 8_900, 3_100),
-    DemoProduct("SG-B01", "大师手作·龙井典藏", "brand", 128_800, 41_000),
-    DemoProduct("SG-B02", "2016 年份白茶饼", "brand", 88_800, 25_800),
+    DemoProduct("SG-P01", "明前龙井·250g 礼盒", "profit", 39_800, 11_200, "longjing"),
+    DemoProduct("SG-P02", "武夷大红袍·200g", "profit", 29_800, 8_100, "oolong"),
+    DemoProduct("SG-P03", "凤凰单丛·蜜兰香 150g", "profit", 18_800, 5_300, "oolong"),
+    DemoProduct("SG-P04", "茉莉银毫·200g", "profit", 12_800, 3_400, "jasmine"),
+    DemoProduct("SG-P05", "正山小种·250g", "profit", 15_800, 4_300, "black"),
+    DemoProduct("SG-P06", "福鼎白茶·寿眉饼 300g", "profit", 21_800, 5_900, "white"),
+    DemoProduct("SG-P07", "日常口粮茶·500g 量贩装", "profit", 8_900, 3_100, "everyday"),
+    DemoProduct("SG-B01", "大师手作·龙井典藏", "brand", 128_800, 41_000, "longjing"),
+    DemoProduct("SG-B02", "2016 年份白茶饼", "brand", 88_800, 25_800, "white"),
     DemoProduct("SG-B03", "品牌联名·二十四节气礼盒", "brand", 49_900, 17_500),
-    DemoProduct("SG-E01", "宜兴紫砂壶·西施", "expansion", 36_800, 13_100),
-    DemoProduct("SG-E02", "玻璃公道杯", "expansion", 8_900, 2_700),
-    DemoProduct("SG-E03", "旅行茶具·便携套装", "expansion", 16_800, 6_200),
+    DemoProduct("SG-E01", "宜兴紫砂壶·西施", "expansion", 36_800, 13_100, durable=True),
+    DemoProduct("SG-E02", "玻璃公道杯", "expansion", 8_900, 2_700, durable=True),
+    DemoProduct("SG-E03", "旅行茶具·便携套装", "expansion", 16_800, 6_200, durable=True),
     DemoProduct("SG-E04", "配茶点心·伴手礼", "expansion", 6_800, 2_900),
-    DemoProduct("SG-E05", "冷泡茶杯", "expansion", 5_900, 1_900),
+    DemoProduct("SG-E05", "冷泡茶杯", "expansion", 5_900, 1_900, durable=True),
     DemoProduct("SG-M01", "双 11 限定礼盒", "marketing", 19_900, 9_100),
     DemoProduct("SG-M02", "会员日·组合装", "marketing", 15_900, 7_400),
     DemoProduct("SG-M03", "节气限定·花草茶", "marketing", 9_900, 4_700),
     DemoProduct("SG-M04", "满赠·茶叶罐套组", "marketing", 12_900, 6_300),
 )
 ROLES: tuple[str, ...] = ("traffic", "trial", "profit", "brand", "expansion", "marketing")
+SERIES: tuple[str, ...] = ("longjing", "black", "white", "oolong", "jasmine", "everyday")
+# A buyer's favourite series weighs this much more than another product of the same role
+# (within a role, so the role mix stays about as drawn), and a fan stretches the budget for
+# it (a wider price kernel): a trial buyer's later main product is of the same series for
+# 30 % of them instead of 10 %. Stronger settings move the role mix and spend further.
+SERIES_AFFINITY = 8.0
+FAN_PRICE_STRETCH = 1.3
+DURABLE_REDRAWS = 3  # an owner's repeat draw of a durable product is drawn again up to this
 # role weights for first orders and for later orders (the trial → main product pattern)
 FIRST_ROLE_WEIGHTS = np.array([0.36, 0.40, 0.10, 0.01, 0.03, 0.10])
 REPEAT_ROLE_WEIGHTS = np.array([0.02, 0.04, 0.48, 0.08, 0.22, 0.16])
@@ -398,6 +419,7 @@ class CustomerTable:
     died_at: TimeArray
     n_orders: IntArray
     n_purchases: IntArray
+    favourite_series: IntArray  # index into SERIES; -1 for potential customers
     channel: IntArray
     joined_pool_at: TimeArray
     expected_purchases_next_365d: FloatArray
@@ -1102,20 +1124,30 @@ PRICE_FIT_SIGMA = 0.55
 
 
 def _product_tables() -> FloatArray:
-    """Flattened product CDFs per (first/repeat, spend bin), offset by the table row.
+    """Flattened product CDFs per (first/repeat, spend bin, favourite series), offset by row.
 
     Row k's CDF is shifted by k so that the whole array is non-decreasing: one searchsorted
-    of ``k + u`` then draws a product from row k for every line at once.
+    of ``k + u`` then draws a product from row k for every line at once. Within a role the
+    favourite series' products weigh ``SERIES_AFFINITY`` times the others (renormalised so
+    each role keeps its share before the price kernel) with a wider price kernel.
     """
     price = np.array([pr.price_fen for pr in PRODUCTS], dtype=np.float64)
     role = np.array([ROLES.index(pr.role) for pr in PRODUCTS])
-    per_role = np.bincount(role, minlength=len(ROLES))
+    series = np.array([pr.series for pr in PRODUCTS])
     centres = np.linspace(*SPEND_RANGE, SPEND_BINS)
-    fit = np.exp(-0.5 * ((np.log(price)[None, :] - centres[:, None]) / PRICE_FIT_SIGMA) ** 2)
-    fit = np.maximum(fit, 1e-6)
+    distance = np.log(price)[None, :] - centres[:, None]
+    fit = np.maximum(np.exp(-0.5 * (distance / PRICE_FIT_SIGMA) ** 2), 1e-6)
+    fan_sigma = FAN_PRICE_STRETCH * PRICE_FIT_SIGMA
+    fan_fit = np.maximum(np.exp(-0.5 * (distance / fan_sigma) ** 2), 1e-6)
+    # (series, product): a fan weighs the series' products more and stretches the budget
+    fan = series[None, :] == np.array(SERIES)[:, None]
+    boost = np.where(fan, SERIES_AFFINITY, 1.0)
+    within = boost / np.stack([np.bincount(role, weights=b)[role] for b in boost])
+    fits = np.where(fan[None, :, :], fan_fit[:, None, :], fit[:, None, :])
     tables = []
     for role_weights in (FIRST_ROLE_WEIGHTS, REPEAT_ROLE_WEIGHTS):
-        weight = fit * (role_weights[role] / per_role[role])[None, :]
+        weight = fits * (role_weights[role] * within)[None, :, :]
+        weight = weight.reshape(-1, len(PRODUCTS))
         tables.append(np.cumsum(weight, axis=1) / weight.sum(axis=1, keepdims=True))
     cdf = np.concatenate(tables)
     cdf[:, -1] = 1.0
@@ -1134,7 +1166,15 @@ def _spend_bin(value: FloatArray) -> IntArray:
     return spend_bin
 
 
-def _draw_lines(target: FloatArray, is_first: BoolArray, rng: np.random.Generator) -> _Lines:
+def _draw_lines(
+    target: FloatArray,
+    is_first: BoolArray,
+    customer: IntArray,
+    favourite: IntArray,
+    rng: np.random.Generator,
+    redraw_rng: np.random.Generator,
+) -> _Lines:
+    """Lines of each order (orders sorted by customer; ``favourite``: series per buyer)."""
     n = target.size
     # 1, 2 or 3 lines: first orders 72/22/6 %, later ones 50/32/18 %
     u = rng.random(n)
@@ -1142,11 +1182,11 @@ def _draw_lines(target: FloatArray, is_first: BoolArray, rng: np.random.Generato
     first_line = np.cumsum(n_lines) - n_lines
     order = np.repeat(np.arange(n, dtype=np.int64), n_lines)
     per_line = target[order] / n_lines[order]
-    row = _spend_bin(per_line) + SPEND_BINS * (~is_first[order]).astype(np.int64)
-    # u stays clear of 1.0 so that row + u never rounds up into the next row
-    u = np.minimum(rng.random(order.size), 1 - 1e-12)
-    flat = np.searchsorted(_product_tables(), row + u, side="right")
-    product = (flat - row * len(PRODUCTS)).astype(np.int64)
+    spend_row = _spend_bin(per_line) + SPEND_BINS * (~is_first[order]).astype(np.int64)
+    row = spend_row * len(SERIES) + favourite[customer[order]]
+    tables = _product_tables()
+    product = _draw_products(tables, row, rng.random(order.size))
+    product = _without_owned_durables(tables, row, product, customer[order], redraw_rng)
     price = np.array([pr.price_fen for pr in PRODUCTS], dtype=np.int64)[product]
     quantity = np.clip(np.rint(per_line / price), 1, 6).astype(np.int64)
     gross = price * quantity
@@ -1154,6 +1194,34 @@ def _draw_lines(target: FloatArray, is_first: BoolArray, rng: np.random.Generato
     discount = np.where(discounted, np.floor(gross * (0.05 + 0.15 * rng.random(order.size))), 0)
     discount = discount.astype(np.int64)
     return _Lines(order, product, quantity, price, discount, gross - discount, first_line, n_lines)
+
+
+def _draw_products(tables: FloatArray, row: IntArray, u: FloatArray) -> IntArray:
+    """One product per line from its table row (u uniform in [0, 1))."""
+    # u stays clear of 1.0 so that row + u never rounds up into the next row
+    flat = np.searchsorted(tables, row + np.minimum(u, 1 - 1e-12), side="right")
+    return (flat - row * len(PRODUCTS)).astype(np.int64)
+
+
+def _without_owned_durables(
+    tables: FloatArray, row: IntArray, product: IntArray, owner: IntArray, rng: np.random.Generator
+) -> IntArray:
+    """Draw again the lines where a customer buys a durable product a second time.
+
+    Lines are in purchase order per customer, so the first line of a (customer, product) pair
+    is the purchase; a few owners may keep a second one after ``DURABLE_REDRAWS`` draws.
+    """
+    durable = np.array([pr.durable for pr in PRODUCTS])
+    product = product.copy()
+    for _ in range(DURABLE_REDRAWS):
+        _, first = np.unique(owner * len(PRODUCTS) + product, return_index=True)
+        again = np.ones(product.size, dtype=bool)
+        again[first] = False
+        redo = np.flatnonzero(again & durable[product])
+        if redo.size == 0:
+            break
+        product[redo] = _draw_products(tables, row[redo], rng.random(redo.size))
+    return product
 
 
 def _order_money(
@@ -1535,6 +1603,7 @@ _STREAMS = (
     "masked",
     "people",
     "consents",
+    "affinity",  # appended last: the other streams keep their seeds
 )
 
 
@@ -1557,13 +1626,15 @@ def simulate_brand(
     target = max(1, round(orders / (1 + settings.closed_share)))
     buyers = _collect_buyers(target, seeds["buyers"], window, params, settings)
     pool = _build_pool(buyers, rng, window, settings)
-    sales = _build_sales(buyers, pool, params, settings, rng, window)
+    favourite = rng["affinity"].integers(0, len(SERIES), buyers.size)
+    sales = _build_sales(buyers, pool, favourite, params, settings, rng, window)
     contacts = _Contacts.concat(
         [pool.first, _group_contacts(pool.first, rng["contacts"], window), sales.mini_program]
     ).sorted()
     customers = _build_customers(
-        buyers, pool, contacts, sales.orders.customer, params, settings, rng["people"], window
-    )
+        buyers, pool, contacts, sales.orders.customer, favourite, params, settings, rng["people"],
+        window,
+    )  # fmt: skip
     return DemoBrand(
         params=params,
         settings=settings,
@@ -1640,6 +1711,7 @@ class _Sales:
 def _build_sales(
     buyers: _Buyers,
     pool: _Pool,
+    favourite: IntArray,
     params: PopulationParams,
     settings: DemoSettings,
     rng: dict[str, np.random.Generator],
@@ -1660,7 +1732,7 @@ def _build_sales(
     spend = rng["spend"].gamma(params.p_s, 1.0, history.day.size)
     target_spend = spend[rows.purchase] / buyers.nu[customer]
     status, paid_day = _statuses(rows.day, rows.closed, rng["status"], window)
-    lines = _draw_lines(target_spend, is_first, rng["lines"])
+    lines = _draw_lines(target_spend, is_first, customer, favourite, rng["lines"], rng["affinity"])
     goods = np.add.reduceat(lines.amount, lines.first_line) if lines.amount.size else lines.amount
     coupon, shipping, paid_fen = _order_money(goods, shop, status, rng["money"])
     refunds = _refunds(
@@ -1710,6 +1782,7 @@ def _build_customers(
     pool: _Pool,
     contacts: _Contacts,
     order_customer: IntArray,
+    favourite: IntArray,
     params: PopulationParams,
     settings: DemoSettings,
     rng: np.random.Generator,
@@ -1736,6 +1809,7 @@ def _build_customers(
         died_at=window.instants(np.concatenate([history.died_day, nan])),
         n_orders=np.bincount(order_customer, minlength=n_customers).astype(np.int64),
         n_purchases=np.concatenate([history.count, nothing.astype(np.int64)]),
+        favourite_series=np.concatenate([favourite, np.full(pool.n_potential, -1)]),
         channel=pool.channel,
         joined_pool_at=window.instants(pool.joined),
         expected_purchases_next_365d=np.concatenate([expected, nothing]),

@@ -14,6 +14,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "历史数据不足，无法检验模型：留出期之前只有 {repeaters} 位客户复购，"
         "至少需要 {needed} 位。请缩短 --holdout-days。",
     },
+    "recommend.none": {
+        "en": "Customer {customer} has no recommendations yet: run `siyu recommend` first "
+        "(customers without a purchase get none).",
+        "zh-CN": "客户 {customer} 还没有推荐商品：请先运行 `siyu recommend`"
+        "（没有购买记录的客户不生成推荐）。",
+    },
+    "recommend.unknown_customer": {
+        "en": "Customer {customer} does not exist in this workspace.",
+        "zh-CN": "本工作区没有客户 {customer}。",
+    },
     "settings.invalid": {
         "en": "Invalid setting: {detail}",
         "zh-CN": "配置无效：{detail}",
@@ -70,6 +80,114 @@ MESSAGES: dict[str, dict[str, str]] = {
     "demo.already_loaded": {
         "en": "Workspace '{workspace}' already holds orders: the demo brand was not loaded again.",
         "zh-CN": "工作区“{workspace}”已有订单，未重复载入演示品牌。",
+    },
+    "loyalty.amount_whole": {
+        "en": "The amount of {what} must be a whole number: {value!r} is not. Nothing was posted.",
+        "zh-CN": "数额必须是整数（{what}）：{value!r} 不是。未记账。",
+    },
+    "loyalty.amount_positive": {
+        "en": "The amount of {what} must be greater than zero, not {value}. Nothing was posted.",
+        "zh-CN": "数额必须大于零（{what}），而不是 {value}。未记账。",
+    },
+    "loyalty.amount_too_large": {
+        "en": "The amount of {what} is too large: {value}. Nothing was posted.",
+        "zh-CN": "数额过大（{what}）：{value}。未记账。",
+    },
+    "loyalty.key_invalid": {
+        "en": "Every loyalty request needs an idempotency key of 1-128 printable characters.",
+        "zh-CN": "每个会员请求都需要一个 1 至 128 个可打印字符的幂等键。",
+    },
+    "loyalty.key_reused": {
+        "en": "The idempotency key '{idem}' was already used for a different request "
+        "(posting #{posting}). Nothing was posted.",
+        "zh-CN": "幂等键“{idem}”已用于另一笔不同的请求（记账 #{posting}）。未记账。",
+    },
+    "loyalty.replayed": {
+        "en": "Already posted under this key as posting #{posting} ({kind}); nothing changed.",
+        "zh-CN": "该幂等键已记账（记账 #{posting}，{kind}），本次未做任何更改。",
+    },
+    "loyalty.insufficient_points": {
+        "en": "Not enough points: {needed} needed, {available} available. Nothing was posted.",
+        "zh-CN": "积分不足：需要 {needed}，可用 {available}。未记账。",
+    },
+    "loyalty.insufficient_balance": {
+        "en": "Not enough stored value: {needed} fen needed, {available} fen available. "
+        "Nothing was posted.",
+        "zh-CN": "储值余额不足：需要 {needed} 分，可用 {available} 分。未记账。",
+    },
+    "loyalty.refund_too_large": {
+        "en": "Cannot refund {amount} fen: at most {left} fen can be refunded. Nothing was posted.",
+        "zh-CN": "无法退款 {amount} 分：最多可退 {left} 分。未记账。",
+    },
+    "loyalty.customer_unknown": {
+        "en": "No customer #{ident} in this workspace. Nothing was posted.",
+        "zh-CN": "本工作区没有客户 #{ident}。未记账。",
+    },
+    "loyalty.program_missing": {
+        "en": "This workspace has no loyalty programme yet: run "
+        "`siyu loyalty program apply FILE.yaml` first.",
+        "zh-CN": "本工作区尚未设置会员方案，请先运行 `siyu loyalty program apply FILE.yaml`。",
+    },
+    "loyalty.program_invalid": {
+        "en": "Programme file {file} is invalid: {reason}",
+        "zh-CN": "会员方案文件 {file} 无效：{reason}",
+    },
+    "loyalty.action_unknown": {
+        "en": "No active earn rule rewards the action '{action}'. Nothing was posted.",
+        "zh-CN": "没有奖励“{action}”行为的有效积分规则。未记账。",
+    },
+    "loyalty.action_limit": {
+        "en": "The action '{action}' already earned points {times} time(s), its limit. "
+        "Nothing was posted.",
+        "zh-CN": "“{action}”行为已获得 {times} 次积分，已达上限。未记账。",
+    },
+    "loyalty.order_unknown": {
+        "en": "No order #{ident} in this workspace.",
+        "zh-CN": "本工作区没有订单 #{ident}。",
+    },
+    "loyalty.order_not_earning": {
+        "en": "Order #{ident} earns no points: it is unpaid, closed or has no buyer.",
+        "zh-CN": "订单 #{ident} 不产生积分：未付款、已关闭或没有买家。",
+    },
+    "loyalty.order_not_earned": {
+        "en": "Order #{ident} has earned no points, so there are none to take back.",
+        "zh-CN": "订单 #{ident} 未获得积分，无可扣回的积分。",
+    },
+    "loyalty.nothing_to_reverse": {
+        "en": "Order #{ident}: no points to take back for its refunds.",
+        "zh-CN": "订单 #{ident}：其退款无需扣回积分。",
+    },
+    "loyalty.posting_unknown": {
+        "en": "No {kind} posting under the key '{idem}'.",
+        "zh-CN": "没有幂等键为“{idem}”的 {kind} 记账。",
+    },
+    "loyalty.plan_unknown": {
+        "en": "No card plan '{code}' on sale. Nothing was posted.",
+        "zh-CN": "没有在售的会员卡方案“{code}”。未记账。",
+    },
+    "loyalty.card_unknown": {
+        "en": "No membership card #{ident} in this workspace.",
+        "zh-CN": "本工作区没有会员卡 #{ident}。",
+    },
+    "loyalty.card_expired": {
+        "en": "Membership card #{ident} has expired: it cannot be cancelled or refunded. "
+        "Nothing was posted.",
+        "zh-CN": "会员卡 #{ident} 已过期，不能取消或退款。未记账。",
+    },
+    "loyalty.card_cancelled": {
+        "en": "Membership card #{ident} was already cancelled. Nothing was posted.",
+        "zh-CN": "会员卡 #{ident} 已取消。未记账。",
+    },
+    "loyalty.audit_ok": {
+        "en": "Ledger audit passed: {accounts} accounts, {postings} postings, {entries} lines; "
+        "every balance equals the sum of its lines, every posting balances, no account "
+        "has the wrong sign.",
+        "zh-CN": "账本审计通过：{accounts} 个账户、{postings} 笔记账、{entries} 条分录；"
+        "每个余额都等于其分录之和，每笔记账借贷平衡，没有符号错误的账户。",
+    },
+    "loyalty.audit_failed": {
+        "en": "Ledger audit FAILED: {count} problem(s) found.",
+        "zh-CN": "账本审计未通过：发现 {count} 个问题。",
     },
     "key.missing": {
         "en": "No personal-data key: set SIYU_PII_KEY or run `siyu init` to create {path}.",

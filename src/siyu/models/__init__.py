@@ -5,9 +5,24 @@ from siyu.models.consent import ConsentRecord
 from siyu.models.contact import Contact
 from siyu.models.customer import Customer, CustomerMerge, Identity
 from siyu.models.imports import ImportBatch
+from siyu.models.loyalty import (
+    LoyaltyAccount,
+    LoyaltyCard,
+    LoyaltyCardPlan,
+    LoyaltyEarnRule,
+    LoyaltyEntry,
+    LoyaltyMembership,
+    LoyaltyPointsLot,
+    LoyaltyPosting,
+    LoyaltyProgram,
+    LoyaltyTier,
+    LoyaltyTierChange,
+    LoyaltyTopupRule,
+)
 from siyu.models.order import Order, OrderLine, Refund
 from siyu.models.product import Product
 from siyu.models.profile import CustomerProfile
+from siyu.models.recommendation import CustomerRecommendation
 from siyu.models.shop import Shop
 from siyu.models.staff import StaffAccount
 from siyu.models.workspace import Workspace
@@ -20,8 +35,21 @@ __all__ = [
     "Customer",
     "CustomerMerge",
     "CustomerProfile",
+    "CustomerRecommendation",
     "Identity",
     "ImportBatch",
+    "LoyaltyAccount",
+    "LoyaltyCard",
+    "LoyaltyCardPlan",
+    "LoyaltyEarnRule",
+    "LoyaltyEntry",
+    "LoyaltyMembership",
+    "LoyaltyPointsLot",
+    "LoyaltyPosting",
+    "LoyaltyProgram",
+    "LoyaltyTier",
+    "LoyaltyTierChange",
+    "LoyaltyTopupRule",
     "Order",
     "OrderLine",
     "Product",

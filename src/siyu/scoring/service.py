@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from siyu.analytics import clv, ladder, lifecycle, rfm
 from siyu.kit.clock import utcnow
 from siyu.kit.errors import SiyuError
+from siyu.loyalty import repository as loyalty
 from siyu.scoring import repository
 from siyu.scoring.features import (
     SECONDS_PER_DAY,
@@ -44,6 +45,11 @@ PURCHASE_MODELS: dict[str, type[clv.BGNBDModel] | type[clv.ParetoNBDModel]] = {
 Progress = Callable[[str], None]
 STEPS = ("snapshot", "features", "segments", "value", "publish")
 MIN_REPEAT_BUYERS = 30  # below this the CLV models are not fitted (too little to learn from)
+# The models are fitted on a uniform sample of at most this many buyers (predictions are for
+# all): histories in whole days still leave ~500k distinct rows among 1M heavy buyers, and
+# Pareto/NBD's likelihood costs ~20 µs a row per iteration. 200k buyers keep the parameters
+# within about one standard error of a full fit (measured on 864k buyers) at a fifth of the time.
+FIT_SAMPLE = 200_000
 CLV_MONTHS = 12
 MONTHLY_DISCOUNT_RATE = 0.01
 
@@ -89,10 +95,12 @@ def _timed(report: RunReport, step: str, progress: Progress | None) -> Iterator[
     log.info("pipeline step %s done in %.2f s", step, report.seconds[step])
 
 
-def segment(features: CustomerFeatures, as_of_day: float) -> Segments:
-    """Ladder tier, lifecycle stage and RFM scores from the features."""
-    no_members = np.zeros(len(features), dtype=bool)
-    tier = ladder.ladder_tiers(features.n_purchases, features.in_pool, no_members)
+def segment(
+    features: CustomerFeatures, as_of_day: float, members: NDArray[np.int64] | None = None
+) -> Segments:
+    """Ladder tier, lifecycle stage and RFM scores from the features (members: customer ids)."""
+    is_member = np.isin(features.customer_id, members if members is not None else [])
+    tier = ladder.ladder_tiers(features.n_purchases, features.in_pool, is_member)
     bought = features.n_purchases > 0
     last = np.where(bought, features.last_day, as_of_day)
     first = np.where(bought, features.first_day, as_of_day)
@@ -108,6 +116,13 @@ def _no_value(n: int) -> ValueFigures:
     return ValueFigures(nothing, nothing, nothing, nothing, nothing)
 
 
+def _fit_sample(n: int) -> NDArray[np.int64] | slice:
+    """Indices of the buyers the models are fitted on: all, or a fixed-seed uniform sample."""
+    if n <= FIT_SAMPLE:
+        return slice(None)
+    return np.sort(np.random.default_rng(0).choice(n, FIT_SAMPLE, replace=False))
+
+
 def value(
     features: CustomerFeatures, as_of_day: float, purchase_model: PurchaseModelName = "pareto_nbd"
 ) -> ValueFigures:
@@ -120,17 +135,19 @@ def value(
     x = (features.n_purchase_days[bought] - 1).astype(np.float64)
     if int((x > 0).sum()) < MIN_REPEAT_BUYERS:
         return _no_value(len(features))
-    first, last = features.first_day[bought], features.last_day[bought]
+    # Purchase occasions are days: whole-day histories group into far fewer distinct rows.
+    first, last = np.floor(features.first_day[bought]), np.floor(features.last_day[bought])
     recency = last - first
     age = np.maximum(np.maximum(as_of_day - first, recency), 1e-3)
     monetary = np.nan_to_num(features.mean_repeat_fen[bought])
+    fit = _fit_sample(x.size)
     with warnings.catch_warnings():
         # An unconverged fit (too little data, parameters running off to infinity) is not
         # published: empty figures are honest, wrong ones are not.
         warnings.simplefilter("error", clv.ConvergenceWarning)
         try:
-            purchases = PURCHASE_MODELS[purchase_model]().fit(x, recency, age)
-            spend = clv.GammaGammaModel().fit(x, monetary)
+            purchases = PURCHASE_MODELS[purchase_model]().fit(x[fit], recency[fit], age[fit])
+            spend = clv.GammaGammaModel().fit(x[fit], monetary[fit])
         except clv.ConvergenceWarning:
             return _no_value(len(features))
     figures = clv.customer_value(
@@ -248,7 +265,8 @@ def run_daily(
         features = customer_features(tables(connect(engine), root), moment)
     as_of_day = moment.timestamp() / SECONDS_PER_DAY
     with _timed(report, "segments", progress):
-        seg = segment(features, as_of_day)
+        members = np.asarray(loyalty.ladder_members(session, workspace_id, moment), dtype=np.int64)
+        seg = segment(features, as_of_day, members)
     with _timed(report, "value", progress):
         figures = value(features, as_of_day, purchase_model)
     with _timed(report, "publish", progress):

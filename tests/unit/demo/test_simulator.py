@@ -13,6 +13,7 @@ import pytest
 
 from siyu.demo.simulator import (
     CHANNELS,
+    SERIES,
     DemoBrand,
     DemoSettings,
     PopulationParams,
@@ -564,3 +565,42 @@ def test_pool_members_shift_to_private_shops(brand: DemoBrand) -> None:
     assert private[is_first].mean() < 0.1
     later = ~is_first & (orders.ordered_at > customers.joined_pool_at[orders.customer])
     assert private[later].mean() > 0.3
+
+
+def test_buyers_lean_to_their_favourite_series(brand: DemoBrand) -> None:
+    customers, lines = brand.customers, brand.lines
+    series = np.array([p.series for p in brand.products])[lines.product]
+    favourite = np.array(SERIES)[customers.favourite_series[brand.orders.customer[lines.order]]]
+    in_series = series != ""
+    assert (customers.favourite_series[customers.n_orders == 0] == -1).all()
+    # uniform favourites and no affinity would match about one line in six
+    assert (series[in_series] == favourite[in_series]).mean() > 0.35
+
+
+def test_trial_buyers_come_back_for_the_main_product_of_their_series(brand: DemoBrand) -> None:
+    orders, lines = brand.orders, brand.lines
+    roles = np.array([p.role for p in brand.products])[lines.product]
+    series = np.array([p.series for p in brand.products])[lines.product]
+    customer = orders.customer[lines.order]
+    trial = (roles == "trial") & (series != "")
+    main = (roles == "profit") & (series != "")
+    trial_at = np.flatnonzero(trial)
+    who, first = np.unique(customer[trial_at], return_index=True)
+    first_trial = np.full(len(brand.customers), -1)
+    first_trial[who] = trial_at[first]
+    main_at = np.flatnonzero(main)
+    since = first_trial[customer[main_at]]
+    later = main_at[(since >= 0) & (main_at > since)]
+    matched = series[later] == series[first_trial[customer[later]]]
+    assert matched.size > 500
+    assert np.mean(matched) > 0.25  # 0.10 without the affinity (prices differ by series)
+
+
+def test_owners_do_not_buy_the_same_durable_product_again(brand: DemoBrand) -> None:
+    lines = brand.lines
+    durable = np.array([p.durable for p in brand.products])
+    assert durable.any()
+    rows = durable[lines.product]
+    pair = brand.orders.customer[lines.order][rows] * len(brand.products) + lines.product[rows]
+    _, counts = np.unique(pair, return_counts=True)
+    assert (counts > 1).mean() < 0.01
