@@ -10,10 +10,12 @@ import ibis
 import pytest
 from sqlalchemy.orm import Session
 
+from siyu.analytics import ladder
 from siyu.analytics.channels import ChannelFigures, channel_economics
 from siyu.demo.loader import DemoLoader
 from siyu.demo.simulator import simulate_brand
 from siyu.kit.crypto import PiiCipher
+from siyu.loyalty import repository as loyalty
 from siyu.reports import repository, rules
 from siyu.reports.service import FAMILIES, build_report, compute_figures
 from siyu.scoring.features import gross_margin
@@ -41,10 +43,15 @@ def test_report_and_channel_ground_truth(
     clv_rows, clv_as_of = repository.published_clv(session, workspace_id)
     assert clv_as_of == end.date() and clv_rows.num_rows > 1_000
     t = tables(connect("duckdb"), tmp_path)
-    again = compute_figures(t, report.period, clv=ibis.memtable(clv_rows), clv_as_of=clv_as_of)
+    members = tuple(loyalty.ladder_members(session, workspace_id, moment)
+                    for moment in rules.migration_bounds(report.period))  # fmt: skip
+    again = compute_figures(t, report.period, clv=ibis.memtable(clv_rows), clv_as_of=clv_as_of,
+                            members=(members[0], members[1]))  # fmt: skip
     names = repository.channel_names(session, workspace_id)
     products = repository.product_names(session, workspace_id)
     assert rules.sections(again, names, products, "en") == report.sections
+    members_at_end = loyalty.ladder_members(session, workspace_id, report.period.until)
+    assert int(report.figures.ladder.matrix[:, ladder.MEMBER].sum()) == len(set(members_at_end))
     pool = report.section("pool").rows[0]
     assert pool[0] > 0 and pool[4] is not None and pool[4] > 0  # the pool has a value
 

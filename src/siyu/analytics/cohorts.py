@@ -17,7 +17,7 @@ from typing import Literal
 import ibis
 import numpy as np
 from ibis.expr.types import Table
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from siyu.analytics import ladder
 from siyu.analytics._frames import Frame
@@ -185,16 +185,19 @@ def tiers_at(
     until: datetime,
     settings: LadderSettings = DEFAULT_LADDER,
     prepared: Purchases | None = None,
+    members: ArrayLike | None = None,
 ) -> tuple[NDArray[np.int8], NDArray[np.bool_]]:
     """Ladder tier codes and pool membership of every customer (ascending id) at ``until``.
 
-    As in the daily pipeline: purchases are orders and membership cards are not yet known.
+    As in the daily pipeline: purchases are orders; ``members`` are the customer ids on the
+    member rung at that moment (``loyalty.repository.ladder_members``), none when omitted.
     """
     frame = tier_inputs(t, until, prepared)
     in_pool = frame["in_pool"].to_numpy(bool)
-    no_members = np.zeros(len(frame), dtype=bool)
+    ids = frame["customer_id"].to_numpy(np.int64)
+    is_member = np.isin(ids, np.asarray(members if members is not None else [], np.int64))
     codes = ladder.ladder_tiers(
-        frame["n_purchases"].to_numpy(np.int64), in_pool, no_members, settings=settings
+        frame["n_purchases"].to_numpy(np.int64), in_pool, is_member, settings=settings
     )
     return codes, in_pool
 
@@ -206,10 +209,15 @@ def ladder_migration(
     *,
     settings: LadderSettings = DEFAULT_LADDER,
     prepared: Purchases | None = None,
+    members_start: ArrayLike | None = None,
+    members_end: ArrayLike | None = None,
 ) -> LadderMigration:
-    """Tier at ``start`` against tier at ``end`` for every customer, and pool moves."""
-    before, pool_before = tiers_at(t, start, settings, prepared)
-    after, pool_after = tiers_at(t, end, settings, prepared)
+    """Tier at ``start`` against tier at ``end`` for every customer, and pool moves.
+
+    ``members_start`` / ``members_end``: customer ids on the member rung at each moment.
+    """
+    before, pool_before = tiers_at(t, start, settings, prepared, members_start)
+    after, pool_after = tiers_at(t, end, settings, prepared, members_end)
     size = len(ladder.TIERS)
     matrix = np.bincount(
         before.astype(np.int64) * size + after.astype(np.int64), minlength=size * size

@@ -7,7 +7,7 @@ and PDF outputs (and the console) show exactly the figures the analytics compute
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Final
 
 from siyu.analytics import ladder
@@ -46,6 +46,11 @@ def window_first(period: Period) -> date:
     if period.grain == "year":
         return period.first
     return month_of_index(month_index(period.last) - (WINDOW_MONTHS - 1))
+
+
+def migration_bounds(period: Period) -> tuple[datetime, datetime]:
+    """The two moments the ladder migration compares: just before the period and its end."""
+    return period.start - timedelta(microseconds=1), period.until
 
 
 def _pick(locale: Locale, en: str, zh: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,6 +22,7 @@ from siyu.analytics.periods import Grain, Period, china_date, day_start, period_
 from siyu.analytics.products import product_roles
 from siyu.analytics.repurchase import Purchases, prepare, repurchase_figures
 from siyu.kit.clock import utcnow
+from siyu.loyalty import repository as loyalty
 from siyu.reports import repository, rules
 from siyu.reports.schemas import Locale, Report, ReportFigures
 from siyu.scoring.features import gross_margin
@@ -72,15 +73,20 @@ def compute_figures(
     *,
     clv: Table | None = None,
     clv_as_of: date | None = None,
+    members: tuple[Sequence[int], Sequence[int]] | None = None,
     timer: Timer | None = None,
 ) -> ReportFigures:
-    """Every figure a report shows, as of the end of ``period`` (pure: tables in, results out)."""
+    """Every figure a report shows, as of the end of ``period`` (pure: tables in, results out).
+
+    ``members``: customer ids on the ladder's member rung at the two moments of
+    ``rules.migration_bounds`` (none when omitted).
+    """
     timer = timer or Timer()
     end = period.until
     with timer.step("purchases"):
         bought = prepare(t["orders"], end, cache=True)
     try:
-        return _figures(t, period, bought, clv, clv_as_of, timer)
+        return _figures(t, period, bought, clv, clv_as_of, members or ((), ()), timer)
     finally:
         bought.release()
 
@@ -91,6 +97,7 @@ def _figures(
     bought: Purchases,
     clv: Table | None,
     clv_as_of: date | None,
+    members: tuple[Sequence[int], Sequence[int]],
     timer: Timer,
 ) -> ReportFigures:
     end, first = period.until, rules.window_first(period)
@@ -109,8 +116,9 @@ def _figures(
         by_purchase = purchase_cohorts(t["orders"], end, first_cohort=first, prepared=bought)
         by_join = pool_cohorts(t["orders"], t["contacts"], end, first_cohort=first, prepared=bought)
     with timer.step("ladder"):
-        start = period.start - timedelta(microseconds=1)
-        ladder = ladder_migration(t, start, end, prepared=bought)
+        start, _ = rules.migration_bounds(period)
+        ladder = ladder_migration(t, start, end, prepared=bought, members_start=members[0],
+                                  members_end=members[1])  # fmt: skip
     with timer.step("channels"):
         margin = gross_margin(t["order_lines"])
         channels = channel_economics(
@@ -151,7 +159,13 @@ def build_report(
     with timer.step("profiles"):
         clv_rows, clv_as_of = repository.published_clv(session, workspace_id)
         clv = ibis.memtable(clv_rows) if clv_as_of is not None else None
-    figures = compute_figures(t, period, clv=clv, clv_as_of=clv_as_of, timer=timer)
+        members = tuple(
+            loyalty.ladder_members(session, workspace_id, moment)
+            for moment in rules.migration_bounds(period)
+        )
+    figures = compute_figures(
+        t, period, clv=clv, clv_as_of=clv_as_of, members=(members[0], members[1]), timer=timer
+    )
     channels = repository.channel_names(session, workspace_id)
     products = repository.product_names(session, workspace_id)
     return Report(

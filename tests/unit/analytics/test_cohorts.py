@@ -56,3 +56,11 @@ def test_ladder_migration_counts_orders_like_the_pipeline(brand: dict[str, Table
     assert m.matrix[ladder.NONE, ladder.MULTI_REPEAT] == 1  # C4
     assert (m.moved_up, m.moved_down, m.stayed) == (4, 0, 1)
     assert (m.pool_start, m.pool_end, m.left_pool, m.joined_pool) == (2, 3, 1, 2)
+
+
+def test_members_sit_on_the_top_rung(brand: dict[str, Table]) -> None:
+    m = ladder_migration(brand, END_OF[1], END_OF[3], members_start=[6], members_end=[2, 6])
+    # C6 was a member throughout; C2 (bought once in January) became one
+    assert m.matrix[ladder.MEMBER, ladder.MEMBER] == 1
+    assert m.matrix[ladder.BOUGHT_ONCE, ladder.MEMBER] == 1
+    assert (m.moved_up, m.moved_down, m.stayed) == (3, 0, 2)
