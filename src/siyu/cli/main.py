@@ -20,6 +20,7 @@ from siyu.cli import (
     pool,
     recommend,
     referral,
+    report,
     wecom,
 )
 from siyu.cli.common import (
@@ -59,6 +60,7 @@ app.add_typer(invites.app, name="invite")
 app.add_typer(groups.app, name="groups")
 app.add_typer(referral.app, name="referral")
 app.add_typer(pool.app, name="pool")
+app.add_typer(report.app, name="report")
 workspace_app = typer.Typer(help="Workspaces (brands) in this deployment.", no_args_is_help=True)
 app.add_typer(workspace_app, name="workspace")
 customer_app = typer.Typer(help="Look at one customer.", no_args_is_help=True)

@@ -193,6 +193,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "No personal-data key: set SIYU_PII_KEY or run `siyu init` to create {path}.",
         "zh-CN": "缺少个人数据密钥：请设置 SIYU_PII_KEY，或运行 `siyu init` 生成 {path}。",
     },
+    "report.bad_date": {
+        "en": "Cannot read the date '{value}': use YYYY-MM-DD (or YYYY-MM, YYYY).",
+        "zh-CN": "无法识别日期“{value}”：请使用 YYYY-MM-DD（或 YYYY-MM、YYYY）。",
+    },
+    "report.unwritable": {
+        "en": "Cannot write {path}: {reason}.",
+        "zh-CN": "无法写入 {path}：{reason}。",
+    },
+    "report.written": {
+        "en": "{what} written to {path}",
+        "zh-CN": "{what} 已写入 {path}",
+    },
     "key.invalid": {
         "en": "The personal-data key must be 32 bytes in base64.",
         "zh-CN": "个人数据密钥必须是 base64 编码的 32 字节。",

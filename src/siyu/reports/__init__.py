@@ -1,0 +1,1 @@
+"""Daily, monthly and annual reports: figures from siyu.analytics, tables, exports."""
