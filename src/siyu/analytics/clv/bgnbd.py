@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
 
-from siyu.analytics.clv._estimator import MaximumLikelihoodModel
+from siyu.analytics.clv._estimator import PurchaseEstimator, PurchaseFunctions
 from siyu.analytics.clv.prep import (
     ByValue,
     FloatArray,
@@ -442,10 +442,14 @@ def _cutoff(
 # --------------------------------------------------------------------------------------------
 
 
-class BGNBDModel(MaximumLikelihoodModel[BGNBDParams]):
+class BGNBDModel(PurchaseEstimator[BGNBDParams]):
     """BG/NBD estimator: ``fit`` on (x, t_x, T), then per-customer predictions."""
 
     params_type = BGNBDParams
+    functions = PurchaseFunctions(
+        p_alive, conditional_expected_purchases, expected_purchases, time_to_next_purchase,
+        log_likelihood,
+    )  # fmt: skip
 
     def fit(
         self,
@@ -482,36 +486,6 @@ class BGNBDModel(MaximumLikelihoodModel[BGNBDParams]):
             max_iter=self.max_iter,
         )
         return self._remember(fit, n_customers=rows.n_customers, n_rows=len(rows))
-
-    def p_alive(self, frequency: ArrayLike, recency: ArrayLike, age: ArrayLike) -> FloatArray:
-        """Probability that each customer is alive at T."""
-        return p_alive(self._fitted(), frequency, recency, age)
-
-    def conditional_expected_purchases(
-        self, frequency: ArrayLike, recency: ArrayLike, age: ArrayLike, *, horizon: ArrayLike
-    ) -> FloatArray:
-        """Expected purchases of each customer in (T, T + horizon]."""
-        return conditional_expected_purchases(
-            self._fitted(), frequency, recency, age, horizon=horizon
-        )
-
-    def expected_purchases(self, horizon: ArrayLike) -> FloatArray:
-        """Expected repeat purchases in (0, horizon] of a newly acquired customer."""
-        return expected_purchases(self._fitted(), horizon)
-
-    def time_to_next_purchase(
-        self, frequency: ArrayLike, recency: ArrayLike, age: ArrayLike, *, probability: float = 0.5
-    ) -> FloatArray:
-        """Time after T by which a customer who stays alive buys again (median by default)."""
-        return time_to_next_purchase(
-            self._fitted(), frequency, recency, age, probability=probability
-        )
-
-    def log_likelihood(
-        self, frequency: ArrayLike, recency: ArrayLike, age: ArrayLike
-    ) -> FloatArray:
-        """Log-likelihood of each customer under the fitted parameters."""
-        return log_likelihood(self._fitted(), frequency, recency, age)
 
 
 def _start(x: FloatArray, t_age: FloatArray, count: FloatArray) -> FloatArray:
