@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO_ORDERS ?= 60000
+# `make demo` ends by serving the console in the foreground; DEMO_SERVE=0 stops before that.
+DEMO_SERVE ?= 1
 
 .PHONY: demo test lint bench clean
 
@@ -22,6 +24,8 @@ demo: $(VENV)/.installed
 	$(BIN)/siyu init
 	$(BIN)/siyu demo load --orders $(DEMO_ORDERS)
 	$(BIN)/siyu run
+	$(BIN)/siyu demo admin
+	@if [ "$(DEMO_SERVE)" != "0" ]; then $(BIN)/siyu serve; fi
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench
@@ -30,11 +34,13 @@ lint: $(VENV)/.installed-dev
 
 test: $(VENV)/.installed-dev lint
 	bash scripts/ensure-postgres.sh
+	bash scripts/ensure-chromium.sh
 	$(BIN)/pytest -n 2 -q
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/import_orders.py
 	$(BIN)/python bench/clv_fit.py
+	$(BIN)/python bench/api_load.py
 
 clean:
 	rm -rf $(VENV) .siyu .pytest_cache .mypy_cache .ruff_cache

@@ -1,5 +1,6 @@
 """ORM classes, one file per aggregate; importing this package registers them all."""
 
+from siyu.models.account import ApiKey, UserAccount, WebhookDelivery, WebSession
 from siyu.models.channel import Channel, ChannelCost
 from siyu.models.consent import ConsentRecord
 from siyu.models.contact import Contact
@@ -13,6 +14,7 @@ from siyu.models.staff import StaffAccount
 from siyu.models.workspace import Workspace
 
 __all__ = [
+    "ApiKey",
     "Channel",
     "ChannelCost",
     "ConsentRecord",
@@ -28,5 +30,8 @@ __all__ = [
     "Refund",
     "Shop",
     "StaffAccount",
+    "UserAccount",
+    "WebSession",
+    "WebhookDelivery",
     "Workspace",
 ]

@@ -99,7 +99,12 @@ class OrderWriter:
 
     def _write_chunk(self, drafts: Sequence[OrderDraft], counts: WriteCounts) -> None:
         customers = self.resolver.resolve(
-            [ResolveRequest(d.identifiers, d.ordered_at, f"order {d.order_id}") for d in drafts]
+            [
+                ResolveRequest(
+                    d.identifiers, d.ordered_at, f"order {d.order_id}", d.receiver_name or None
+                )
+                for d in drafts
+            ]
         )
         self.last_customers.extend(customers)
         self._ensure_products(drafts)
