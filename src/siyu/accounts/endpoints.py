@@ -37,6 +37,7 @@ def me(principal: OptionalPrincipal, locale: Locale) -> MeRead:
         role=principal.role.value if principal.role is not None else None,
         permissions=sorted(principal.permissions),
         locale=locale,
+        csrf_token=principal.csrf_token,
     )
 
 

@@ -140,7 +140,7 @@ def same_token(a: str, b: str) -> bool:
 
 def key_prefix(key: str) -> str | None:
     """Return the public prefix of an API key ('siyu_ab12cd34_…' -> 'siyu_ab12cd34')."""
-    parts = key.split("_")
+    parts = key.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1] or not parts[2]:
         return None
     return f"{parts[0]}_{parts[1]}"

@@ -17,6 +17,9 @@ class MeRead(BaseModel):
     role: str | None = Field(description="Console role; None for an API key.")
     permissions: list[str]
     locale: str
+    csrf_token: str | None = Field(
+        default=None, description="Send as X-CSRF-Token on writes made with the session cookie."
+    )
 
 
 class UserRead(BaseModel):

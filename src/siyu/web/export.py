@@ -26,6 +26,7 @@ class ExportFormat(StrEnum):
     XLSX = "xlsx"
 
 
+CENT = Decimal("0.01")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
@@ -37,7 +38,7 @@ EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def yuan(fen: int | None) -> Decimal | None:
     """Integer fen as an exact yuan amount for a spreadsheet cell."""
-    return None if fen is None else Decimal(fen) / 100
+    return None if fen is None else (Decimal(fen) / 100).quantize(CENT)
 
 
 def _plain(value: Cell) -> Cell:
