@@ -115,7 +115,9 @@ def add_key(
         db.rollback()
         return _page(request, db, principal, error=exc.message(locale))
     db.flush()
-    return _page(request, db, principal, created_key=created)
+    response = _page(request, db, principal, created_key=created)
+    response.headers["Cache-Control"] = "no-store"  # the page holds the key in clear
+    return response
 
 
 @router.post("/settings/api-keys/{key_id}/revoke", include_in_schema=False)
