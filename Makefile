@@ -35,7 +35,7 @@ lint: $(VENV)/.installed-dev
 test: $(VENV)/.installed-dev lint
 	bash scripts/ensure-postgres.sh
 	bash scripts/ensure-chromium.sh
-	$(BIN)/pytest -n 2 -q
+	$(BIN)/pytest -n 2 --dist loadgroup -q
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/import_orders.py

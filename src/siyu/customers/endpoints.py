@@ -42,7 +42,8 @@ class CustomerFilters:
         sort: Sort = "id",
     ) -> None:
         self.q = (q or "").strip()
-        self.tier, self.stage, self.in_pool, self.sort = tier, stage, in_pool, sort
+        # An empty select sends "": that means no filter.
+        self.tier, self.stage, self.in_pool, self.sort = tier or None, stage or None, in_pool, sort
 
 
 Filters = Annotated[CustomerFilters, Depends()]
