@@ -309,15 +309,54 @@ def active_key_by_prefix(session: Session, prefix: str) -> ApiKey | None:
     return key
 
 
+class KeyCache:
+    """Recently verified API keys, so that a busy integration costs no query per request.
+
+    An entry lives KEY_CACHE_SECONDS; revoking a key empties this process's cache at once
+    (other worker processes follow within the TTL).
+    """
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, key_hash: str) -> Principal | None:
+        """The cached principal of a key hash, if fresh."""
+        found = self._entries.get(key_hash)
+        if found is None or time.monotonic() - found[0] > self.ttl:
+            return None
+        return found[1]
+
+    def put(self, key_hash: str, principal: Principal) -> None:
+        """Remember a verified key."""
+        if len(self._entries) > 10_000:
+            self._entries.clear()
+        self._entries[key_hash] = (time.monotonic(), principal)
+
+    def clear(self) -> None:
+        """Forget every key (after a revocation)."""
+        self._entries.clear()
+
+
+KEY_CACHE_SECONDS = 5.0
+key_cache = KeyCache(KEY_CACHE_SECONDS)
+
+
 def api_key_principal(session: Session, key: str) -> Principal | None:
     """Return the principal of a bearer API key, or None when unknown or revoked."""
+    key_hash = hash_token(key)
+    cached = key_cache.get(key_hash)
+    if cached is not None:
+        return cached
     prefix = key_prefix(key)
     if prefix is None:
         return None
     found = active_key_by_prefix(session, prefix)
-    if found is None or not same_token(found.key_hash, hash_token(key)):
+    if found is None or not same_token(found.key_hash, key_hash):
         return None
-    return key_principal(found)
+    principal = key_principal(found)
+    key_cache.put(key_hash, principal)
+    return principal
 
 
 def signing_secret(cipher: PiiCipher, key: ApiKey) -> bytes:
@@ -332,6 +371,7 @@ def revoke_api_key(session: Session, workspace_id: int, key_id: int) -> ApiKey:
         raise NotFoundError("api_key.not_found", ident=key_id)
     if key.revoked_at is None:
         key.revoked_at = utcnow()
+    key_cache.clear()
     return key
 
 

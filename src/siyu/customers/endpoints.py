@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -27,26 +28,32 @@ EXPORT_HEADERS = (
 )  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
 class CustomerFilters:
-    """Query parameters that search and filter customers."""
+    """What the caller searched for and filtered by."""
 
-    def __init__(
-        self,
-        q: Annotated[
-            str | None,
-            Query(max_length=200, description="Id, phone, e-mail, buyer id, unionid or full name."),
-        ] = None,
-        tier: Annotated[str | None, Query(description="Ladder tier, e.g. repeat.")] = None,
-        stage: Annotated[str | None, Query(description="Lifecycle stage, e.g. silent.")] = None,
-        in_pool: Annotated[bool | None, Query(description="In the private pool.")] = None,
-        sort: Sort = "id",
-    ) -> None:
-        self.q = (q or "").strip()
-        # An empty select sends "": that means no filter.
-        self.tier, self.stage, self.in_pool, self.sort = tier or None, stage or None, in_pool, sort
+    q: str = ""
+    tier: str | None = None
+    stage: str | None = None
+    in_pool: bool | None = None
+    sort: Sort = "id"
 
 
-Filters = Annotated[CustomerFilters, Depends()]
+async def customer_filters(
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="Id, phone, e-mail, buyer id, unionid or full name."),
+    ] = None,
+    tier: Annotated[str | None, Query(description="Ladder tier, e.g. repeat.")] = None,
+    stage: Annotated[str | None, Query(description="Lifecycle stage, e.g. silent.")] = None,
+    in_pool: Annotated[bool | None, Query(description="In the private pool.")] = None,
+    sort: Sort = "id",
+) -> CustomerFilters:
+    """Read the search and filter parameters (an empty select sends "": no filter)."""
+    return CustomerFilters((q or "").strip(), tier or None, stage or None, in_pool, sort)
+
+
+Filters = Annotated[CustomerFilters, Depends(customer_filters)]
 
 
 def _staff(principal: Principal) -> int | None:

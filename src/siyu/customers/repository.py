@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, func, insert, select, update
+from sqlalchemy import bindparam, case, delete, func, insert, select, union, update
 from sqlalchemy.orm import Session
 
 from siyu.db import bulk
@@ -142,26 +142,27 @@ def merge_map(session: Session, workspace_id: int) -> dict[int, int]:
     return {loser: winner for loser, winner in rows}
 
 
-def customers_by_blind_index(
-    session: Session, workspace_id: int, indexes: Sequence[str]
+def find_customer_ids(
+    session: Session, workspace_id: int, indexes: Sequence[str], name_index: str | None
 ) -> list[int]:
-    """Ids of the customers holding any of these identity blind indexes."""
-    rows = session.scalars(
-        select(Identity.customer_id)
-        .where(Identity.workspace_id == workspace_id, Identity.blind_index.in_(list(indexes)))
-        .distinct()
-    )
-    return sorted(rows)
-
-
-def customers_by_name_index(session: Session, workspace_id: int, index: str) -> list[int]:
-    """Ids of the customers whose name has this blind index."""
-    rows = session.scalars(
-        select(Customer.id).where(
-            Customer.workspace_id == workspace_id, Customer.name_index == index
+    """Ids of customers holding any of these identity blind indexes or this name index."""
+    queries: list[Any] = []
+    if indexes:
+        queries.append(
+            select(Identity.customer_id).where(
+                Identity.workspace_id == workspace_id, Identity.blind_index.in_(list(indexes))
+            )
         )
-    )
-    return sorted(rows)
+    if name_index is not None:
+        queries.append(
+            select(Customer.id).where(
+                Customer.workspace_id == workspace_id, Customer.name_index == name_index
+            )
+        )
+    if not queries:
+        return []
+    statement: Any = queries[0] if len(queries) == 1 else union(*queries)
+    return sorted(set(session.scalars(statement)))
 
 
 def customers_without_name_index(
@@ -262,10 +263,15 @@ def list_customers(
     if staff_account_id is not None:
         conditions.append(served_by_staff(staff_account_id))
     joined = tier is not None or stage is not None or in_pool is not None
-    count_query = select(func.count()).select_from(Customer)
-    if joined:
-        count_query = count_query.join(CustomerProfile, CustomerProfile.customer_id == Customer.id)
-    total = session.scalar(count_query.where(*conditions)) or 0
+    if ids is not None and len(ids) <= (limit or 0) and offset == 0:
+        total = None  # a search: the rows are all there is, no count needed
+    else:
+        count_query = select(func.count()).select_from(Customer)
+        if joined:
+            count_query = count_query.join(
+                CustomerProfile, CustomerProfile.customer_id == Customer.id
+            )
+        total = session.scalar(count_query.where(*conditions)) or 0
     query = (
         select(
             Customer.id,
@@ -287,7 +293,8 @@ def list_customers(
     )
     if limit is not None:
         query = query.limit(limit)
-    return list(session.execute(query)), total
+    rows = list(session.execute(query))
+    return rows, len(rows) if total is None else total
 
 
 def get_profile(session: Session, workspace_id: int, customer_id: int) -> CustomerProfile | None:

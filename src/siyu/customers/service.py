@@ -273,14 +273,16 @@ def search(session: Session, workspace_id: int, cipher: PiiCipher, query: str) -
     digits = text.removeprefix("#")
     if digits.isdigit() and len(digits) <= 10:
         found.add(int(digits))
-    indexes = [cipher.blind_index(ns, value) for ns, value in _candidates(text)]
-    if indexes:
-        found.update(repository.customers_by_blind_index(session, workspace_id, indexes))
-    name = normalise_name(text)
-    if name is not None:
-        index = cipher.blind_index(NAME_INDEX_KIND, name)
-        found.update(repository.customers_by_name_index(session, workspace_id, index))
+    candidates = _candidates(text)
+    indexes = [cipher.blind_index(ns, value) for ns, value in candidates]
+    # A phone number or an e-mail address is no name: one query instead of two.
+    name = None if candidates and candidates[0][0] in _NOT_NAMES else normalise_name(text)
+    name_index = cipher.blind_index(NAME_INDEX_KIND, name) if name is not None else None
+    found.update(repository.find_customer_ids(session, workspace_id, indexes, name_index))
     return sorted(found)
+
+
+_NOT_NAMES = (f"{IdentityKind.PHONE.value}/", f"{IdentityKind.EMAIL.value}/")
 
 
 def _candidates(text: str) -> list[tuple[str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -70,21 +71,25 @@ def order_reads(session: Session, rows: list[Any]) -> list[OrderRead]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
 class OrderFilters:
-    """Query parameters that filter orders."""
+    """What the caller filtered orders by."""
 
-    def __init__(
-        self,
-        customer_id: Annotated[int | None, Query(description="Orders of one customer.")] = None,
-        shop: Annotated[str | None, Query(description="Shop code.")] = None,
-        status: Annotated[str | None, Query(description="paid, shipped, completed …")] = None,
-        since: Annotated[datetime | None, Query(description="Placed at or after.")] = None,
-        until: Annotated[datetime | None, Query(description="Placed before.")] = None,
-    ) -> None:
-        self.values: dict[str, Any] = {
-            "customer_id": customer_id, "shop_code": shop, "status": status,
-            "since": since, "until": until,
-        }  # fmt: skip
+    values: dict[str, Any]
+
+
+async def order_filters(
+    customer_id: Annotated[int | None, Query(description="Orders of one customer.")] = None,
+    shop: Annotated[str | None, Query(description="Shop code.")] = None,
+    status: Annotated[str | None, Query(description="paid, shipped, completed …")] = None,
+    since: Annotated[datetime | None, Query(description="Placed at or after.")] = None,
+    until: Annotated[datetime | None, Query(description="Placed before.")] = None,
+) -> OrderFilters:
+    """Read the filter parameters."""
+    return OrderFilters({
+        "customer_id": customer_id, "shop_code": shop, "status": status or None,
+        "since": since, "until": until,
+    })  # fmt: skip
 
 
 @router.get("/orders", response_model=Page[OrderRead])
@@ -92,7 +97,7 @@ def list_orders(
     db: Db,
     paging: Paging,
     principal: Annotated[Principal, require(Permission.ORDERS_READ)],
-    filters: Annotated[OrderFilters, Depends()],
+    filters: Annotated[OrderFilters, Depends(order_filters)],
 ) -> Page[OrderRead]:
     """Orders, newest first, filtered by customer, shop, status and time."""
     rows, total = repository.list_orders(
@@ -106,7 +111,7 @@ def list_orders(
 def export_orders(
     db: Db,
     principal: Annotated[Principal, require(Permission.EXPORT)],
-    filters: Annotated[OrderFilters, Depends()],
+    filters: Annotated[OrderFilters, Depends(order_filters)],
     format: ExportFormat = ExportFormat.CSV,
 ) -> Response:
     """Every order matching the filters as CSV or XLSX (amounts in yuan, times in China time)."""

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from siyu.accounts.rules import Permission, Principal, same_token
-from siyu.accounts.service import api_key_principal, session_principal
+from siyu.accounts.rules import Permission, Principal, hash_token, same_token
+from siyu.accounts.service import api_key_principal, key_cache, session_principal
 from siyu.kit.errors import AuthenticationError, PermissionDeniedError
 from siyu.store import Store
 from siyu.web.locale import negotiate, normalise
@@ -37,16 +38,31 @@ def store_of(request: Request) -> Store:
     return store
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """A session for one request: committed when the endpoint succeeds, else rolled back."""
+def _finish(session: Session, failed: bool) -> None:
+    try:
+        if failed:
+            session.rollback()
+        else:
+            session.commit()
+    finally:
+        session.close()
+
+
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """A session for one request: committed when the endpoint succeeds, else rolled back.
+
+    Opening a session does no I/O, so it happens on the event loop; the commit runs in the
+    thread pool, and only when the session did something. (Thread hops cost: the lookup bench.)
+    """
     session = store_of(request).sessions()
     try:
         yield session
-        session.commit()
     except BaseException:
-        session.rollback()
+        await run_in_threadpool(_finish, session, True)
         raise
-    finally:
+    if session.in_transaction():
+        await run_in_threadpool(_finish, session, False)
+    else:
         session.close()
 
 
@@ -60,17 +76,23 @@ def _api_key(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
-def resolve_principal(request: Request, db: Db) -> Principal | None:
-    """The caller: an API key (Authorization: Bearer / X-API-Key) or a session cookie."""
+async def resolve_principal(request: Request, db: Db) -> Principal | None:
+    """The caller: an API key (Authorization: Bearer / X-API-Key) or a session cookie.
+
+    Async so that a recently verified key, or no credentials at all, costs no thread hop;
+    a look-up in the store runs in the thread pool.
+    """
     key = _api_key(request)
     principal: Principal | None = None
     if key is not None:
-        principal = api_key_principal(db, key)
+        principal = key_cache.get(hash_token(key)) or await run_in_threadpool(
+            api_key_principal, db, key
+        )
         if principal is None:
             raise AuthenticationError()
     else:
         token = request.cookies.get(SESSION_COOKIE)
-        principal = session_principal(db, token) if token else None
+        principal = await run_in_threadpool(session_principal, db, token) if token else None
     request.state.principal = principal
     return principal
 
@@ -90,7 +112,7 @@ def forbidden(principal: Principal, permission: Permission) -> PermissionDeniedE
 def require(permission: Permission) -> Any:
     """A dependency that returns the caller when it holds `permission` (API: 401 / 403)."""
 
-    def dependency(principal: OptionalPrincipal) -> Principal:
+    async def dependency(principal: OptionalPrincipal) -> Principal:
         if principal is None:
             raise AuthenticationError()
         if not principal.can(permission):
@@ -103,7 +125,7 @@ def require(permission: Permission) -> Any:
 def require_page(permission: Permission | None = None) -> Any:
     """Like `require` for console pages: no session sends the browser to the login page."""
 
-    def dependency(request: Request, principal: OptionalPrincipal) -> Principal:
+    async def dependency(request: Request, principal: OptionalPrincipal) -> Principal:
         if principal is None or principal.api_key_id is not None:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             raise LoginRequiredError(target)
@@ -154,7 +176,7 @@ def request_locale(request: Request, principal: Principal | None = None) -> str:
     return store_of(request).settings.locale
 
 
-def caller_locale(request: Request, principal: OptionalPrincipal) -> str:
+async def caller_locale(request: Request, principal: OptionalPrincipal) -> str:
     """Dependency form of `request_locale`."""
     return request_locale(request, principal)
 

@@ -42,7 +42,7 @@ class PageParams:
         )
 
 
-def page_params(
+async def page_params(
     page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Items per page.")] = 50,
 ) -> PageParams:

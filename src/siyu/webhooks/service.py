@@ -21,7 +21,6 @@ from siyu.kit.errors import (
     ValidationError,
 )
 from siyu.models import ApiKey, WebhookDelivery
-from siyu.orders import repository as orders
 from siyu.orders.service import OrderWriter, ensure_shop
 from siyu.webhooks import repository, rules
 from siyu.webhooks.schemas import OrderEvent, WebhookAccepted
@@ -92,8 +91,7 @@ def receive_order(
     )
     counts = writer.write([draft])
     outcome = "created" if counts.created else "updated" if counts.updated else "unchanged"
-    stored = orders.existing_orders(session, workspace_id, shop.id, [event.order_id])
-    order_id = stored[event.order_id][0]
+    order_id = writer.last_order_ids[event.order_id]
     delivery.outcome, delivery.order_id = outcome, order_id
     if next(_deliveries) % PRUNE_EVERY == 0:
         repository.prune_deliveries(session, utcnow() - KEEP_DELIVERIES)
