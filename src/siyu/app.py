@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -64,6 +65,8 @@ def create_app(store: Store | None = None, *, settings: Settings | None = None) 
             yield
         finally:
             app.state.jobs.shutdown()
+            if app.state.batcher is not None:
+                app.state.batcher.close()
             if opened is not None:
                 opened.close()
 
@@ -77,6 +80,7 @@ def create_app(store: Store | None = None, *, settings: Settings | None = None) 
         lifespan=lifespan,
     )
     app.state.store = store
+    app.state.batcher, app.state.batcher_lock = None, threading.Lock()
     app.state.jobs = JobRunner()
     app.state.login_throttle = LoginThrottle()
     install_error_handlers(app)

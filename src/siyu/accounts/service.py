@@ -5,9 +5,10 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import cache
+from typing import Generic, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -18,6 +19,7 @@ from siyu.accounts.rules import (
     API_SCOPES,
     KEY_PREFIX,
     MIN_PASSWORD_LENGTH,
+    Permission,
     Principal,
     Role,
     format_scopes,
@@ -37,6 +39,8 @@ from siyu.kit.errors import (
     ValidationError,
 )
 from siyu.models import ApiKey, UserAccount, WebSession
+
+T = TypeVar("T")
 
 # argon2id with the library's defaults (RFC 9106 low-memory profile: t=3, m=64 MiB, p=4).
 _hasher = PasswordHasher()
@@ -298,48 +302,88 @@ def key_principal(key: ApiKey) -> Principal:
     )
 
 
-def active_key_by_prefix(session: Session, prefix: str) -> ApiKey | None:
+def active_key_by_prefix(session: Session, prefix: str, *, touch: bool = True) -> ApiKey | None:
     """Return the unrevoked key with this prefix; record its use at most every few minutes."""
     key = repository.get_key_by_prefix(session, prefix)
     if key is None or key.revoked_at is not None:
         return None
-    now = utcnow()
-    if key.last_used_at is None or now - key.last_used_at > TOUCH_EVERY:
-        repository.touch_key(session, key.id, now)
+    if touch:
+        touch_key(session, key)
     return key
 
 
-class KeyCache:
+def touch_key(session: Session, key: ApiKey) -> None:
+    """Record that a key was used (at most every few minutes: it is a write)."""
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at > TOUCH_EVERY:
+        repository.touch_key(session, key.id, now)
+        key.last_used_at = now
+
+
+class KeyCache(Generic[T]):
     """Recently verified API keys, so that a busy integration costs no query per request.
 
-    An entry lives KEY_CACHE_SECONDS; revoking a key empties this process's cache at once
+    An entry lives KEY_CACHE_SECONDS; revoking a key empties this process's caches at once
     (other worker processes follow within the TTL).
     """
 
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
-        self._entries: dict[str, tuple[float, Principal]] = {}
+        self._entries: dict[str, tuple[float, T]] = {}
 
-    def get(self, key_hash: str) -> Principal | None:
-        """The cached principal of a key hash, if fresh."""
-        found = self._entries.get(key_hash)
+    def get(self, key: str) -> T | None:
+        """The cached value, if fresh."""
+        found = self._entries.get(key)
         if found is None or time.monotonic() - found[0] > self.ttl:
             return None
         return found[1]
 
-    def put(self, key_hash: str, principal: Principal) -> None:
+    def put(self, key: str, value: T) -> None:
         """Remember a verified key."""
         if len(self._entries) > 10_000:
             self._entries.clear()
-        self._entries[key_hash] = (time.monotonic(), principal)
+        self._entries[key] = (time.monotonic(), value)
 
     def clear(self) -> None:
         """Forget every key (after a revocation)."""
         self._entries.clear()
 
 
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    """What a signed webhook needs of its key: who, what it may do, and the secret."""
+
+    id: int
+    workspace_id: int
+    prefix: str
+    scopes: frozenset[Permission]
+    secret: bytes = field(repr=False)
+    last_used_at: datetime | None = None
+
+    @property
+    def stale_use(self) -> bool:
+        """Whether the key's last use on record is older than TOUCH_EVERY."""
+        return self.last_used_at is None or utcnow() - self.last_used_at > TOUCH_EVERY
+
+
 KEY_CACHE_SECONDS = 5.0
-key_cache = KeyCache(KEY_CACHE_SECONDS)
+key_cache: KeyCache[Principal] = KeyCache(KEY_CACHE_SECONDS)
+signing_cache: KeyCache[SigningKey] = KeyCache(KEY_CACHE_SECONDS)
+
+
+def signing_key(session: Session, cipher: PiiCipher, prefix: str) -> SigningKey | None:
+    """The active key with this prefix and its decrypted signing secret (cached briefly)."""
+    cached = signing_cache.get(prefix)
+    if cached is not None:
+        return cached
+    # No write here: the webhook writes only under the store's write lock (see receive_order).
+    key = active_key_by_prefix(session, prefix, touch=False)
+    if key is None:
+        return None
+    found = SigningKey(key.id, key.workspace_id, key.prefix, parse_scopes(key.scopes),
+                       signing_secret(cipher, key), key.last_used_at)  # fmt: skip
+    signing_cache.put(prefix, found)
+    return found
 
 
 def api_key_principal(session: Session, key: str) -> Principal | None:
@@ -372,6 +416,7 @@ def revoke_api_key(session: Session, workspace_id: int, key_id: int) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = utcnow()
     key_cache.clear()
+    signing_cache.clear()
     return key
 
 

@@ -60,10 +60,11 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     except BaseException:
         await run_in_threadpool(_finish, session, True)
         raise
-    if session.in_transaction():
+    if session.in_transaction() and request.method not in SAFE_METHODS:
         await run_in_threadpool(_finish, session, False)
     else:
-        session.close()
+        # A read commits nothing worth a thread hop (at most a throttled last-seen stamp).
+        _finish(session, False)
 
 
 Db = Annotated[Session, Depends(get_db, scope="function")]

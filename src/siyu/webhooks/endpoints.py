@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Request
 from siyu.web.deps import Db, store_of
 from siyu.webhooks import rules, service
 from siyu.webhooks.schemas import OrderEvent, WebhookAccepted
+from siyu.webhooks.tasks import OrderBatcher
 
 router = APIRouter(tags=["webhooks"])
 
@@ -47,12 +49,26 @@ def signed_delivery(
     )  # fmt: skip
 
 
+def batcher(request: Request) -> OrderBatcher:
+    """The application's webhook writer (started with the first delivery)."""
+    state = request.app.state
+    with state.batcher_lock:
+        if state.batcher is None:
+            state.batcher = OrderBatcher(store_of(request))
+        found: OrderBatcher = state.batcher
+    return found
+
+
 @router.post("/webhooks/orders", response_model=WebhookAccepted)
-def order_event(
+async def order_event(
     request: Request,
-    db: Db,
     signed: Annotated[service.SignedDelivery, Depends(signed_delivery)],
     event: OrderEvent,
 ) -> WebhookAccepted:
-    """Receive an order event (created, paid, shipped, refunded …) from a shop integration."""
-    return service.receive_order(db, store_of(request).cipher, signed, event)
+    """Receive an order event (created, paid, shipped, refunded …) from a shop integration.
+
+    The order is written with the deliveries that arrive with it, in one transaction (see
+    webhooks/tasks.py); the answer comes when it is committed.
+    """
+    pending = service.Pending(signed, event, service.draft_of(event))
+    return await asyncio.wrap_future(batcher(request).submit(pending))
