@@ -200,6 +200,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
+    load_before = " ".join(f"{x:.1f}" for x in os.getloadavg())
     with tempfile.TemporaryDirectory(prefix="siyu-bench-") as tmp:
         home = Path(tmp)
         print(f"preparing a demo brand of {args.orders:,} orders in {home}")
@@ -228,9 +229,14 @@ def main() -> None:
                 results.append(result)
         finally:
             server.terminate()
-            server.wait(timeout=30)
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
     print(f"\n{args.rate:.0f} req/s offered for {args.seconds:.0f} s, {args.connections} "
           f"connections, {args.workers} worker(s), SQLite, {os.cpu_count()} cores")  # fmt: skip
+    print(f"load average before the run: {load_before}")
     print(f"{'scenario':<10}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}  aim p99 < 100 ms")
     for r in results:
         verdict = "met" if r.percentile(99) < AIM_P99_MS and not r.errors else "missed"
