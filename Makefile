@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO_ORDERS ?= 60000
+# `make demo` ends by serving the console in the foreground; DEMO_SERVE=0 stops before that.
+DEMO_SERVE ?= 1
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean i18n
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +25,8 @@ demo: $(VENV)/.installed
 	$(BIN)/siyu demo load --orders $(DEMO_ORDERS)
 	$(BIN)/siyu run
 	$(BIN)/siyu recommend
+	$(BIN)/siyu demo admin
+	@if [ "$(DEMO_SERVE)" != "0" ]; then $(BIN)/siyu serve; fi
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench
@@ -31,12 +35,21 @@ lint: $(VENV)/.installed-dev
 
 test: $(VENV)/.installed-dev lint
 	bash scripts/ensure-postgres.sh
-	$(BIN)/pytest -n 2 -q
+	bash scripts/ensure-chromium.sh
+	$(BIN)/pytest -n 2 --dist loadgroup -q
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/import_orders.py
 	$(BIN)/python bench/clv_fit.py
 	$(BIN)/python bench/loyalty_ledger.py
+	$(BIN)/python bench/api_load.py
+
+# Console catalogues: extract the strings, merge them into each language's .po (then translate).
+i18n: $(VENV)/.installed-dev
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --project=siyu \
+		--copyright-holder="the siyu authors" -o src/siyu/console/locale/messages.pot .
+	$(BIN)/pybabel update -i src/siyu/console/locale/messages.pot -d src/siyu/console/locale \
+		--width 100 --ignore-obsolete --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) .siyu .pytest_cache .mypy_cache .ruff_cache

@@ -60,6 +60,13 @@ class Settings(BaseSettings):
         default="https://example.com",
         description="Public URL of this deployment; live-code QR codes point at <url>/j/<code>.",
     )
+    host: str = Field(default="127.0.0.1", description="Address `siyu serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `siyu serve` listens on.")
+    cookie_secure: bool | None = Field(
+        default=None,
+        description="Secure flag of the session cookie; default: on under https or production.",
+    )
+    session_hours: int = Field(default=12, ge=1, le=720, description="Console session lifetime.")
 
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to a SQLite file under `home`."""

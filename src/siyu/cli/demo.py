@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from siyu.accounts.service import ensure_admin
 from siyu.cli.common import (
     console,
     handle_errors,
@@ -76,3 +77,24 @@ def load(
         f"total {time.perf_counter() - started:.1f}",
     )
     console.print(table)
+
+
+@app.command("admin")
+@handle_errors
+def admin() -> None:
+    """Create the demo admin (or give it a new password) and print the console's log-in."""
+    with store() as opened, workspace_session(opened) as (session, workspace_id):
+        user, password = ensure_admin(session, workspace_id)
+    config = settings()
+    table = Table(title=t("siyu console", "siyu 控制台"), show_header=False)
+    table.add_row(t("address", "地址"), f"http://{config.host}:{config.port}/")
+    table.add_row(t("user", "用户"), user.username)
+    table.add_row(t("password", "密码"), password)
+    console.print(table)
+    console.print(
+        t("The password is new on every run and shown only now. Start the console with "
+          "`siyu serve` (make demo does it for you).",
+          "密码每次运行都会重新生成，且仅显示这一次。"
+          "用 `siyu serve` 启动控制台（make demo 会自动启动）。"),
+        highlight=False,
+    )  # fmt: skip

@@ -21,6 +21,7 @@ from siyu.cli import (
     recommend,
     referral,
     report,
+    users,
     wecom,
 )
 from siyu.cli.common import (
@@ -33,7 +34,7 @@ from siyu.cli.common import (
     workspace_session,
 )
 from siyu.customers import repository as customers
-from siyu.customers.service import explain_customer
+from siyu.customers.service import explain_customer, index_names
 from siyu.db.engine import make_engine, unit_of_work
 from siyu.db.migrate import upgrade
 from siyu.kit.clock import utcnow
@@ -61,6 +62,7 @@ app.add_typer(groups.app, name="groups")
 app.add_typer(referral.app, name="referral")
 app.add_typer(pool.app, name="pool")
 app.add_typer(report.app, name="report")
+app.add_typer(users.app, name="user")
 workspace_app = typer.Typer(help="Workspaces (brands) in this deployment.", no_args_is_help=True)
 app.add_typer(workspace_app, name="workspace")
 customer_app = typer.Typer(help="Look at one customer.", no_args_is_help=True)
@@ -91,6 +93,7 @@ def init() -> None:
     try:
         with unit_of_work(opened.sessions) as session:
             workspaces.ensure(session, config.workspace)
+            index_names(session, opened.cipher)  # names stored before the index existed
     finally:
         opened.close()
     url = opened.engine.url.render_as_string(hide_password=True)
@@ -209,3 +212,31 @@ def customer_show(customer_id: int) -> None:
         console.print(table)
         for line in explain_customer(session, workspace_id, customer_id):
             console.print("• " + line[settings().locale], highlight=False)
+
+
+@app.command()
+@handle_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (default SIYU_HOST).")] = "",
+    port: Annotated[int, typer.Option(help="Port (default SIYU_PORT).")] = 0,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the web console and the REST API (stop with Ctrl-C)."""
+    import uvicorn
+
+    config = settings()
+    open_store(config).close()  # a missing or old store is one clear message, not a traceback
+    log_to_file(config.home)
+    host, port = host or config.host, port or config.port
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    console.print(
+        f"[bold]siyu[/] {t('console', '控制台')}: http://{shown}:{port}/  ·  API: "
+        f"http://{shown}:{port}/api/v1  ·  OpenAPI: http://{shown}:{port}/api/v1/openapi.json",
+        highlight=False,
+    )
+    console.print(t("Stop with Ctrl-C.", "按 Ctrl-C 停止。"))
+    # No access log: request lines carry search terms (a phone number is personal data).
+    uvicorn.run(
+        "siyu.app:create_app", factory=True, host=host, port=port, workers=workers,
+        access_log=False, log_level="warning",
+    )  # fmt: skip

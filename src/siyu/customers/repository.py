@@ -6,23 +6,26 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, case, delete, func, insert, select, union, update
 from sqlalchemy.orm import Session
 
 from siyu.db import bulk
 from siyu.kit.clock import utcnow
 from siyu.models import (
+    Channel,
     ChannelJoin,
     ConsentRecord,
     Contact,
     Customer,
     CustomerMerge,
+    CustomerProfile,
     GroupMember,
     Identity,
     Order,
     Referral,
     ReferralCode,
     ReferralReward,
+    StaffAccount,
 )
 
 # Records of the pool and referral packages that follow a customer through a merge (otherwise
@@ -156,3 +159,212 @@ def merge_map(session: Session, workspace_id: int) -> dict[int, int]:
         )
     )
     return {loser: winner for loser, winner in rows}
+
+
+def find_customer_ids(
+    session: Session, workspace_id: int, indexes: Sequence[str], name_index: str | None
+) -> list[int]:
+    """Ids of customers holding any of these identity blind indexes or this name index."""
+    queries: list[Any] = []
+    if indexes:
+        queries.append(
+            select(Identity.customer_id).where(
+                Identity.workspace_id == workspace_id, Identity.blind_index.in_(list(indexes))
+            )
+        )
+    if name_index is not None:
+        queries.append(
+            select(Customer.id).where(
+                Customer.workspace_id == workspace_id, Customer.name_index == name_index
+            )
+        )
+    if not queries:
+        return []
+    statement: Any = queries[0] if len(queries) == 1 else union(*queries)
+    return sorted(set(session.scalars(statement)))
+
+
+def customers_without_name_index(
+    session: Session, *, after_id: int, limit: int
+) -> list[tuple[int, bytes]]:
+    """(id, encrypted name) of customers with a name but no name index yet, by id."""
+    rows = session.execute(
+        select(Customer.id, Customer.name_enc)
+        .where(
+            Customer.id > after_id, Customer.name_enc.is_not(None), Customer.name_index.is_(None)
+        )
+        .order_by(Customer.id)
+        .limit(limit)
+    )
+    return [(r[0], r[1]) for r in rows if r[1] is not None]
+
+
+def set_name_indexes(session: Session, rows: Sequence[tuple[int, str]]) -> None:
+    """Store name indexes by customer id."""
+    if not rows:
+        return
+    table = bulk.table_of(Customer)
+    statement = (
+        table.update().where(table.c.id == bindparam("cid")).values(name_index=bindparam("ni"))
+    )
+    session.connection().execute(statement, [{"cid": c, "ni": n} for c, n in rows])
+
+
+def served_by_staff(staff_account_id: int) -> Any:
+    """Condition: the customer is a current contact of this staff account."""
+    return (
+        select(Contact.id)
+        .where(
+            Contact.customer_id == Customer.id,
+            Contact.staff_account_id == staff_account_id,
+            Contact.left_at.is_(None),
+        )
+        .exists()
+    )
+
+
+def is_served_by(session: Session, customer_id: int, staff_account_id: int) -> bool:
+    """Whether the customer is a current contact of this staff account."""
+    found = session.scalar(
+        select(Contact.id)
+        .where(
+            Contact.customer_id == customer_id,
+            Contact.staff_account_id == staff_account_id,
+            Contact.left_at.is_(None),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def _display_identity() -> Any:
+    """The masked identity shown for a customer in lists: a phone first, else the oldest."""
+    return (
+        select(Identity.masked)
+        .where(Identity.customer_id == Customer.id)
+        .order_by(case((Identity.kind == "phone", 0), else_=1), Identity.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+CUSTOMER_SORTS: dict[str, Any] = {
+    "id": Customer.id.desc(),
+    "clv": CustomerProfile.clv_fen.desc().nulls_last(),
+    "spend": CustomerProfile.net_paid_fen.desc().nulls_last(),
+    "recent": CustomerProfile.days_since_purchase.asc().nulls_last(),
+}
+
+
+def list_customers(
+    session: Session,
+    workspace_id: int,
+    *,
+    ids: Sequence[int] | None = None,
+    tier: str | None = None,
+    stage: str | None = None,
+    in_pool: bool | None = None,
+    staff_account_id: int | None = None,
+    sort: str = "id",
+    offset: int = 0,
+    limit: int | None = 50,
+) -> tuple[list[Any], int]:
+    """Customers with their profile figures, filtered and paged; and the count of all matches."""
+    conditions: list[Any] = [Customer.workspace_id == workspace_id]
+    if ids is not None:
+        conditions.append(Customer.id.in_(list(ids)))
+    if tier is not None:
+        conditions.append(CustomerProfile.tier == tier)
+    if stage is not None:
+        conditions.append(CustomerProfile.stage == stage)
+    if in_pool is not None:
+        conditions.append(CustomerProfile.in_pool.is_(in_pool))
+    if staff_account_id is not None:
+        conditions.append(served_by_staff(staff_account_id))
+    joined = tier is not None or stage is not None or in_pool is not None
+    if ids is not None and len(ids) <= (limit or 0) and offset == 0:
+        total = None  # a search: the rows are all there is, no count needed
+    else:
+        count_query = select(func.count()).select_from(Customer)
+        if joined:
+            count_query = count_query.join(
+                CustomerProfile, CustomerProfile.customer_id == Customer.id
+            )
+        total = session.scalar(count_query.where(*conditions)) or 0
+    query = (
+        select(
+            Customer.id,
+            Customer.first_seen_at,
+            _display_identity().label("display"),
+            CustomerProfile.tier,
+            CustomerProfile.stage,
+            CustomerProfile.n_purchases,
+            CustomerProfile.net_paid_fen,
+            CustomerProfile.clv_fen,
+            CustomerProfile.p_alive,
+            CustomerProfile.next_purchase_at,
+            CustomerProfile.in_pool,
+        )
+        .outerjoin(CustomerProfile, CustomerProfile.customer_id == Customer.id)
+        .where(*conditions)
+        .order_by(CUSTOMER_SORTS.get(sort, Customer.id.desc()), Customer.id.desc())
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    rows = list(session.execute(query))
+    return rows, len(rows) if total is None else total
+
+
+def get_profile(session: Session, workspace_id: int, customer_id: int) -> CustomerProfile | None:
+    """Return a customer's published profile."""
+    return session.scalar(
+        select(CustomerProfile).where(
+            CustomerProfile.workspace_id == workspace_id,
+            CustomerProfile.customer_id == customer_id,
+        )
+    )
+
+
+def list_contacts(session: Session, workspace_id: int, customer_id: int) -> list[Any]:
+    """A customer's contacts with the staff account and channel names, newest first."""
+    return list(
+        session.execute(
+            select(
+                Contact.carrier,
+                Contact.carrier_ref,
+                StaffAccount.code,
+                StaffAccount.name,
+                Channel.code,
+                Channel.name,
+                Contact.joined_at,
+                Contact.left_at,
+                Contact.left_reason,
+            )
+            .outerjoin(StaffAccount, StaffAccount.id == Contact.staff_account_id)
+            .outerjoin(Channel, Channel.id == Contact.channel_id)
+            .where(Contact.workspace_id == workspace_id, Contact.customer_id == customer_id)
+            .order_by(Contact.joined_at.desc())
+        )
+    )
+
+
+def list_consents(session: Session, workspace_id: int, customer_id: int) -> list[ConsentRecord]:
+    """A customer's consent records, newest first."""
+    return list(
+        session.scalars(
+            select(ConsentRecord)
+            .where(
+                ConsentRecord.workspace_id == workspace_id,
+                ConsentRecord.customer_id == customer_id,
+            )
+            .order_by(ConsentRecord.recorded_at.desc(), ConsentRecord.id.desc())
+        )
+    )
+
+
+def channel_code(session: Session, workspace_id: int, channel_id: int) -> str | None:
+    """Return a channel's code."""
+    return session.scalar(
+        select(Channel.code).where(Channel.workspace_id == workspace_id, Channel.id == channel_id)
+    )

@@ -61,6 +61,18 @@ def normalise_token(raw: str) -> str | None:
     return text
 
 
+def normalise_name(raw: str) -> str | None:
+    """Return a comparable full name (spaces collapsed, case folded), or None when unusable."""
+    text = " ".join(raw.split()).casefold()
+    if not text or is_masked(text):
+        return None
+    return text
+
+
+NAME_INDEX_KIND = "name/"
+"""Blind-index namespace of customer names (never an identity: names do not merge people)."""
+
+
 def identifier(kind: IdentityKind, raw: str, *, platform: str = "") -> IdentifierKey | None:
     """Build the identifier key for a raw value, or None when it cannot identify anyone."""
     if kind is IdentityKind.PHONE:
@@ -91,3 +103,9 @@ def explain_merge(
         "zh-CN": f"客户 #{loser_id} 已合并到 #{winner_id}："
         f"{source} 上的{what_zh} {masked} 同属二者。",
     }
+
+
+def mask_name(name: str) -> str:
+    """Mask a person's name for display: 王小明 -> 王**, Alice Wong -> A*********."""
+    text = name.strip()
+    return text[:1] + "*" * max(len(text) - 1, 1) if text else ""

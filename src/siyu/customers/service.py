@@ -10,11 +10,31 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from siyu.analytics import ladder, lifecycle
+from siyu.analytics.settings import Locale
 from siyu.customers import repository
-from siyu.customers.rules import IdentifierKey, explain_merge
+from siyu.customers.rules import (
+    NAME_INDEX_KIND,
+    IdentifierKey,
+    explain_merge,
+    mask_name,
+    normalise_email,
+    normalise_name,
+    normalise_phone,
+    normalise_token,
+)
+from siyu.customers.schemas import (
+    ConsentRead,
+    ContactRead,
+    CustomerPortrait,
+    IdentityRead,
+    ProfileRead,
+)
 from siyu.kit.crypto import PiiCipher, mask
+from siyu.kit.errors import NotFoundError
 from siyu.loyalty.service import merge_customer as merge_loyalty
-from siyu.models import Customer
+from siyu.models import ConsentRecord, Customer
+from siyu.models.enums import IdentityKind, Platform
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,10 +184,12 @@ class IdentityResolver:
         return root_customer
 
     def _customer_row(self, comp: _Component) -> dict[str, Any]:
+        name = normalise_name(comp.name) if comp.name else None
         return {
             "workspace_id": self.workspace_id,
             "first_seen_at": comp.first_seen,
             "name_enc": self.cipher.encrypt(comp.name) if comp.name else None,
+            "name_index": self.cipher.blind_index(NAME_INDEX_KIND, name) if name else None,
         }
 
     def _apply_merges(self, events: list[_MergeEvent], winners: dict[int, int]) -> None:
@@ -245,3 +267,153 @@ def explain_customer(session: Session, workspace_id: int, customer_id: int) -> l
         )
         for m in repository.list_merges(session, workspace_id, customer_id)
     ]
+
+
+def search(session: Session, workspace_id: int, cipher: PiiCipher, query: str) -> list[int]:
+    """Customer ids matching an id, phone, e-mail, buyer id, unionid or exact full name."""
+    text = query.strip()
+    found: set[int] = set()
+    digits = text.removeprefix("#")
+    if digits.isdigit() and len(digits) <= 10:
+        found.add(int(digits))
+    candidates = _candidates(text)
+    indexes = [cipher.blind_index(ns, value) for ns, value in candidates]
+    # A phone number or an e-mail address is no name: one query instead of two.
+    name = None if candidates and candidates[0][0] in _NOT_NAMES else normalise_name(text)
+    name_index = cipher.blind_index(NAME_INDEX_KIND, name) if name is not None else None
+    found.update(repository.find_customer_ids(session, workspace_id, indexes, name_index))
+    return sorted(found)
+
+
+_NOT_NAMES = (f"{IdentityKind.PHONE.value}/", f"{IdentityKind.EMAIL.value}/")
+
+
+def _candidates(text: str) -> list[tuple[str, str]]:
+    """(blind-index namespace, normalised value) for every identifier the text could be."""
+    found: list[tuple[str, str]] = []
+    phone = normalise_phone(text)
+    if phone is not None:
+        found.append((f"{IdentityKind.PHONE.value}/", phone))
+    email = normalise_email(text)
+    if email is not None:
+        found.append((f"{IdentityKind.EMAIL.value}/", email))
+    token = normalise_token(text)
+    if token is not None:
+        found += [(f"{kind.value}/", token) for kind in (IdentityKind.UNIONID,
+                  IdentityKind.EXTERNAL_USERID)]  # fmt: skip
+        found += [(f"{IdentityKind.PLATFORM_BUYER.value}/{ns}", token) for ns in BUYER_NAMESPACES]
+    return found
+
+
+# Buyer ids live in one namespace per platform; Tmall buyers are Taobao members.
+BUYER_NAMESPACES = tuple(p.value for p in Platform if p is not Platform.TMALL)
+
+
+def index_names(session: Session, cipher: PiiCipher, *, chunk: int = 5_000) -> int:
+    """Fill the name index of customers stored before it existed; return how many."""
+    done, after = 0, 0
+    while rows := repository.customers_without_name_index(session, after_id=after, limit=chunk):
+        updates = []
+        for customer_id, blob in rows:
+            name = normalise_name(cipher.decrypt(blob))
+            if name is not None:
+                updates.append((customer_id, cipher.blind_index(NAME_INDEX_KIND, name)))
+        repository.set_name_indexes(session, updates)
+        done += len(updates)
+        after = rows[-1][0]
+    return done
+
+
+def masked_name(cipher: PiiCipher, customer: Customer) -> str | None:
+    """The customer's name, masked (decrypted in memory only)."""
+    if customer.name_enc is None:
+        return None
+    return mask_name(cipher.decrypt(customer.name_enc))
+
+
+def latest_consent(consents: Sequence[ConsentRecord]) -> dict[str, bool]:
+    """The latest marketing consent per channel (records come newest first)."""
+    latest: dict[str, bool] = {}
+    for record in consents:
+        if record.purpose == "marketing":
+            latest.setdefault(record.channel, record.granted)
+    return latest
+
+
+def portrait(
+    session: Session, workspace_id: int, cipher: PiiCipher, customer_id: int, *, locale: str
+) -> CustomerPortrait:
+    """Everything known of one customer, personal data masked."""
+    customer = repository.get_customer(session, workspace_id, customer_id)
+    if customer is None:
+        raise NotFoundError("customer.not_found", ident=customer_id)
+    consents = repository.list_consents(session, workspace_id, customer_id)
+    return CustomerPortrait(
+        id=customer.id,
+        name_masked=masked_name(cipher, customer),
+        first_seen_at=customer.first_seen_at,
+        identities=[
+            IdentityRead(kind=i.kind, platform=i.platform, masked=i.masked, source=i.source)
+            for i in repository.list_identities(session, workspace_id, customer_id)
+        ],
+        merges=[m[locale] for m in explain_customer(session, workspace_id, customer_id)],
+        profile=_profile(session, workspace_id, customer_id, locale),
+        contacts=[
+            ContactRead(
+                carrier=r[0],
+                carrier_ref=r[1],
+                staff_code=r[2],
+                staff_name=r[3],
+                channel_code=r[4],
+                channel_name=r[5],
+                joined_at=r[6],
+                left_at=r[7],
+                left_reason=r[8],
+            )
+            for r in repository.list_contacts(session, workspace_id, customer_id)
+        ],
+        consents=[
+            ConsentRead(
+                channel=c.channel,
+                purpose=c.purpose,
+                granted=c.granted,
+                source=c.source,
+                recorded_at=c.recorded_at,
+            )
+            for c in consents
+        ],
+        current_consent=latest_consent(consents),
+    )
+
+
+def _profile(
+    session: Session, workspace_id: int, customer_id: int, locale: str
+) -> ProfileRead | None:
+    found = repository.get_profile(session, workspace_id, customer_id)
+    if found is None:
+        return None
+    lang: Locale = "en" if locale == "en" else "zh-CN"
+    stage = lifecycle.STAGES.index(found.stage) if found.stage in lifecycle.STAGES else 0
+    reason = lifecycle.STAGE_LABELS[lang][stage]
+    if stage and found.cycle_days and found.days_since_purchase is not None:
+        reason = lifecycle.explain_stage(stage, found.days_since_purchase, found.cycle_days, lang)
+    tier = ladder.TIERS.index(found.tier) if found.tier in ladder.TIERS else 0
+    channel = (
+        repository.channel_code(session, workspace_id, found.entry_channel_id)
+        if found.entry_channel_id is not None
+        else None
+    )
+    return ProfileRead(
+        **{k: getattr(found, k) for k in _PROFILE_FIELDS},
+        tier_label=ladder.TIER_LABELS[lang][tier],
+        stage_label=lifecycle.STAGE_LABELS[lang][stage],
+        stage_reason=reason,
+        entry_channel=channel,
+    )
+
+
+_PROFILE_FIELDS = (
+    "as_of", "tier", "stage", "cycle_days", "days_since_purchase", "rfm_r", "rfm_f", "rfm_m",
+    "rfm_segment", "n_purchases", "net_paid_fen", "p_alive", "expected_purchases_365d",
+    "expected_spend_fen", "clv_fen", "next_purchase_at", "in_pool",
+)  # fmt: skip

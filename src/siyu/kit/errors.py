@@ -49,3 +49,24 @@ class ImportFileError(SiyuError):
 
     status_code = 422
     key = "import.unreadable"
+
+
+class AuthenticationError(SiyuError):
+    """No valid session, API key or signature came with the request."""
+
+    status_code = 401
+    key = "auth.required"
+
+
+class PermissionDeniedError(SiyuError):
+    """The caller is known but its role or scopes do not allow this."""
+
+    status_code = 403
+    key = "auth.forbidden"
+
+
+class ConflictError(SiyuError):
+    """The request conflicts with what is stored (a name taken, a delivery already seen)."""
+
+    status_code = 409
+    key = "error.conflict"

@@ -257,6 +257,106 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Cannot reach the WeCom API at {url}: {reason}",
         "zh-CN": "无法连接企业微信接口 {url}：{reason}",
     },
+    "error.conflict": {"en": "Conflict: {detail}", "zh-CN": "冲突：{detail}"},
+    "error.internal": {
+        "en": "Something went wrong on our side; it was logged.",
+        "zh-CN": "服务器内部出错，已记录。",
+    },
+    "request.invalid": {
+        "en": "The request is not valid: {detail}",
+        "zh-CN": "请求无效：{detail}",
+    },
+    "http.not_found": {"en": "There is nothing at {path}.", "zh-CN": "{path} 不存在。"},
+    "http.method": {
+        "en": "{method} is not allowed on {path}.",
+        "zh-CN": "{path} 不支持 {method} 请求。",
+    },
+    "http.error": {"en": "HTTP error {status}.", "zh-CN": "HTTP 错误 {status}。"},
+    "auth.required": {
+        "en": "Log in, or send an API key (Authorization: Bearer …).",
+        "zh-CN": "请先登录，或提供 API 密钥（Authorization: Bearer …）。",
+    },
+    "auth.bad_login": {
+        "en": "Wrong user name or password.",
+        "zh-CN": "用户名或密码错误。",
+    },
+    "auth.throttled": {
+        "en": "Too many failed log-ins for this user; try again in {minutes} minutes.",
+        "zh-CN": "该用户登录失败次数过多，请 {minutes} 分钟后再试。",
+    },
+    "auth.forbidden": {
+        "en": "Your role ({role}) may not do this ({permission}).",
+        "zh-CN": "您的角色（{role}）无权执行此操作（{permission}）。",
+    },
+    "auth.scope": {
+        "en": "This API key lacks the scope {permission}.",
+        "zh-CN": "此 API 密钥缺少权限范围 {permission}。",
+    },
+    "auth.csrf": {
+        "en": "The form expired or came from another site; reload the page and try again.",
+        "zh-CN": "表单已过期或来自其他网站，请刷新页面后重试。",
+    },
+    "user.exists": {
+        "en": "The user name '{username}' is taken.",
+        "zh-CN": "用户名“{username}”已被使用。",
+    },
+    "user.password_short": {
+        "en": "A password needs at least {length} characters.",
+        "zh-CN": "密码至少需要 {length} 个字符。",
+    },
+    "user.last_admin": {
+        "en": "The last active admin cannot be removed or demoted.",
+        "zh-CN": "不能停用或降级最后一位管理员。",
+    },
+    "user.staff_unknown": {
+        "en": "No staff account with code '{code}'.",
+        "zh-CN": "没有编码为“{code}”的员工账号。",
+    },
+    "scope.unknown": {
+        "en": "Unknown scope '{scope}'. Known scopes: {known}.",
+        "zh-CN": "未知的权限范围“{scope}”。可用范围：{known}。",
+    },
+    "webhook.unsigned": {
+        "en": "A webhook needs the headers {headers}.",
+        "zh-CN": "Webhook 请求需要以下请求头：{headers}。",
+    },
+    "webhook.signature": {
+        "en": "The webhook signature does not match the body.",
+        "zh-CN": "Webhook 签名与请求内容不符。",
+    },
+    "webhook.stale": {
+        "en": "The webhook timestamp is more than {seconds} seconds from now.",
+        "zh-CN": "Webhook 时间戳与当前时间相差超过 {seconds} 秒。",
+    },
+    "webhook.replayed": {
+        "en": "Delivery {delivery} was already received.",
+        "zh-CN": "投递 {delivery} 已经收到过。",
+    },
+    "webhook.order_invalid": {
+        "en": "The order event cannot be used: {reason}",
+        "zh-CN": "订单事件无法使用：{reason}",
+    },
+    "import.kind_unknown": {
+        "en": "Unknown import kind '{kind}': use orders, products, contacts or costs.",
+        "zh-CN": "未知的导入类型“{kind}”：请使用 orders、products、contacts 或 costs。",
+    },
+    "import.too_large": {
+        "en": "The file is larger than {megabytes} MB.",
+        "zh-CN": "文件超过 {megabytes} MB。",
+    },
+    "export.format": {
+        "en": "Unknown export format '{format}': use csv or xlsx.",
+        "zh-CN": "未知的导出格式“{format}”：请使用 csv 或 xlsx。",
+    },
+    "customer.not_found": {"en": "No customer #{ident} here.", "zh-CN": "没有客户 #{ident}。"},
+    "user.not_found": {"en": "No user #{ident} here.", "zh-CN": "没有用户 #{ident}。"},
+    "api_key.not_found": {"en": "No API key #{ident} here.", "zh-CN": "没有 API 密钥 #{ident}。"},
+    "job.not_found": {"en": "No job {ident} here.", "zh-CN": "没有任务 {ident}。"},
+    "batch.not_found": {"en": "No import #{ident} here.", "zh-CN": "没有导入记录 #{ident}。"},
+    "import.preset_web": {
+        "en": "Unknown preset '{name}'. Known presets: {known}.",
+        "zh-CN": "未知的预设“{name}”。可用预设：{known}。",
+    },
 }
 
 

@@ -1,5 +1,6 @@
 """ORM classes, one file per aggregate; importing this package registers them all."""
 
+from siyu.models.account import ApiKey, UserAccount, WebhookDelivery, WebSession
 from siyu.models.channel import Channel, ChannelCost
 from siyu.models.channel_code import ChannelCode, ChannelCodeStaff, ChannelJoin, StaffShift
 from siyu.models.consent import ConsentRecord
@@ -32,6 +33,7 @@ from siyu.models.wecom import WeComCallback, WeComOutbox
 from siyu.models.workspace import Workspace
 
 __all__ = [
+    "ApiKey",
     "Channel",
     "ChannelCode",
     "ChannelCodeStaff",
@@ -71,7 +73,10 @@ __all__ = [
     "Shop",
     "StaffAccount",
     "StaffShift",
+    "UserAccount",
     "WeComCallback",
     "WeComOutbox",
+    "WebSession",
+    "WebhookDelivery",
     "Workspace",
 ]

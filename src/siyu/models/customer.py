@@ -15,8 +15,12 @@ class Customer(IdMixin, WorkspaceMixin, CreatedMixin, Base):
     """One person across platforms."""
 
     __tablename__ = "customer"
+    __table_args__ = (Index("ix_customer_workspace_name", "workspace_id", "name_index"),)
 
     name_enc: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    # Blind index of the normalised full name: the console finds a customer by exact name
+    # without decrypting anyone (names never merge customers, so this is no identity).
+    name_index: Mapped[str | None] = mapped_column(String(40), default=None)
     first_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, update
@@ -146,4 +147,92 @@ def count_rows(session: Session, workspace_id: int, model: Any) -> int:
             select(func.count()).select_from(model).where(model.workspace_id == workspace_id)
         )
         or 0
+    )
+
+
+def list_orders(
+    session: Session,
+    workspace_id: int,
+    *,
+    customer_id: int | None = None,
+    shop_code: str | None = None,
+    status: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    staff_condition: Any = None,
+    offset: int = 0,
+    limit: int | None = 50,
+) -> tuple[list[Any], int]:
+    """Orders (newest first) with their shop, filtered and paged; and the count of matches."""
+    conditions: list[Any] = [Order.workspace_id == workspace_id]
+    if customer_id is not None:
+        conditions.append(Order.customer_id == customer_id)
+    if shop_code is not None:
+        conditions.append(Shop.code == shop_code)
+    if status is not None:
+        conditions.append(Order.status == status)
+    if since is not None:
+        conditions.append(Order.ordered_at >= since)
+    if until is not None:
+        conditions.append(Order.ordered_at < until)
+    if staff_condition is not None:
+        conditions.append(staff_condition)
+    base = select(func.count()).select_from(Order).join(Shop, Shop.id == Order.shop_id)
+    total = session.scalar(base.where(*conditions)) or 0
+    query = (
+        select(Order, Shop.code, Shop.platform, Shop.domain)
+        .join(Shop, Shop.id == Order.shop_id)
+        .where(*conditions)
+        .order_by(Order.ordered_at.desc(), Order.id.desc())
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.execute(query)), total
+
+
+def lines_with_products(session: Session, order_ids: Sequence[int]) -> dict[int, list[Any]]:
+    """The lines of the given orders with product SKU and name, by order id."""
+    found: dict[int, list[Any]] = {}
+    for chunk in _chunks(order_ids):
+        rows = session.execute(
+            select(
+                OrderLine.order_id,
+                Product.sku,
+                Product.name,
+                OrderLine.quantity,
+                OrderLine.unit_price_fen,
+                OrderLine.amount_fen,
+            )
+            .outerjoin(Product, Product.id == OrderLine.product_id)
+            .where(OrderLine.order_id.in_(chunk))
+            .order_by(OrderLine.order_id, OrderLine.id)
+        )
+        for row in rows:
+            found.setdefault(row[0], []).append(row)
+    return found
+
+
+def list_batches(
+    session: Session, workspace_id: int, *, offset: int = 0, limit: int | None = 50
+) -> tuple[list[ImportBatch], int]:
+    """Import batches, newest first, and their count."""
+    total = count_rows(session, workspace_id, ImportBatch)
+    query = (
+        select(ImportBatch)
+        .where(ImportBatch.workspace_id == workspace_id)
+        .order_by(ImportBatch.id.desc())
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query)), total
+
+
+def get_batch(session: Session, workspace_id: int, batch_id: int) -> ImportBatch | None:
+    """Return one import batch."""
+    return session.scalar(
+        select(ImportBatch).where(
+            ImportBatch.workspace_id == workspace_id, ImportBatch.id == batch_id
+        )
     )

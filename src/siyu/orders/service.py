@@ -86,11 +86,13 @@ class OrderWriter:
         self.resolver = IdentityResolver(session, workspace_id, cipher, source=source)
         self._products: dict[str, int] = {}
         self.last_customers: list[int | None] = []
+        self.last_order_ids: dict[str, int] = {}
 
     def write(self, drafts: Sequence[OrderDraft], progress: Progress | None = None) -> WriteCounts:
         """Write all drafts in chunks inside the caller's transaction."""
         counts = WriteCounts()
         self.last_customers = []
+        self.last_order_ids = {}
         for start in range(0, len(drafts), WRITE_CHUNK):
             self._write_chunk(drafts[start : start + WRITE_CHUNK], counts)
             if progress is not None:
@@ -99,7 +101,12 @@ class OrderWriter:
 
     def _write_chunk(self, drafts: Sequence[OrderDraft], counts: WriteCounts) -> None:
         customers = self.resolver.resolve(
-            [ResolveRequest(d.identifiers, d.ordered_at, f"order {d.order_id}") for d in drafts]
+            [
+                ResolveRequest(
+                    d.identifiers, d.ordered_at, f"order {d.order_id}", d.receiver_name or None
+                )
+                for d in drafts
+            ]
         )
         self.last_customers.extend(customers)
         self._ensure_products(drafts)
@@ -117,6 +124,8 @@ class OrderWriter:
                 changed.append((found[0], draft, customer, fingerprint))
             else:
                 counts.unchanged += 1
+                self.last_order_ids[draft.order_id] = found[0]
+        self.last_order_ids.update((d.order_id, oid) for oid, d, _, _ in changed)
         self._insert_new(new)
         self._update_changed(changed)
         counts.created += len(new)
@@ -196,6 +205,9 @@ class OrderWriter:
     def _insert_new(self, new: list[tuple[OrderDraft, int | None, str]]) -> None:
         ids = bulk.insert_returning_ids(
             self.session, Order, [self._order_row(d, c, f) for d, c, f in new]
+        )
+        self.last_order_ids.update(
+            (d.order_id, oid) for (d, _, _), oid in zip(new, ids, strict=True)
         )
         lines = [
             self._line_row(oid, d, i)

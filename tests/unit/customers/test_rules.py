@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from siyu.customers.rules import identifier, normalise_email, normalise_phone
+from siyu.customers.rules import (
+    identifier,
+    mask_name,
+    normalise_email,
+    normalise_name,
+    normalise_phone,
+)
 from siyu.models.enums import IdentityKind
 
 
@@ -41,3 +47,15 @@ def test_buyer_ids_are_namespaced_by_platform_and_masked_ones_dropped() -> None:
     assert identifier(IdentityKind.PLATFORM_BUYER, "t**9", platform="taobao") is None
     phone = identifier(IdentityKind.PHONE, "19912345678", platform="jd")
     assert phone is not None and phone.platform == ""
+
+
+def test_names_normalise_for_the_blind_index() -> None:
+    assert normalise_name("  王  小明 ") == "王 小明"
+    assert normalise_name("Alice WONG") == normalise_name("alice  wong")
+    assert normalise_name("王**") is None and normalise_name("  ") is None
+
+
+def test_names_are_masked_for_display() -> None:
+    assert mask_name("王小明") == "王**"
+    assert mask_name("李") == "李*"
+    assert mask_name("") == ""

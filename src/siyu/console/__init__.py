@@ -1,0 +1,1 @@
+"""The web console: server-rendered pages, one router module per page under `pages/`."""

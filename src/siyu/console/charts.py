@@ -1,0 +1,195 @@
+"""Chart specifications for Plotly (served by siyu from the plotly package): data and layout."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from siyu.orders.schemas import OrderRead
+from siyu.overview.schemas import CountRead, TrendPointRead
+
+Chart = dict[str, Any]
+Gettext = Callable[[str], str]
+PUBLIC, PRIVATE, ACCENT, MUTED = "#9aa5b8", "#12a37a", "#2f6fed", "#d5dae3"
+STAGE_COLOURS = {
+    "none": MUTED,
+    "active": "#12a37a",
+    "silent": "#f2b705",
+    "dormant": "#f08a24",
+    "churned": "#d64545",
+}
+FONT = "PingFang SC, Microsoft YaHei, Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif"
+
+
+def _layout(**extra: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "margin": {"l": 48, "r": 16, "t": 16, "b": 40},
+        "font": {"family": FONT, "size": 13, "color": "#1f2a44"},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "showlegend": False,
+        "separators": ".,",
+    }
+    return base | extra
+
+
+def ladder_funnel(rows: Sequence[CountRead], _: Gettext) -> Chart:
+    """The value ladder as a funnel: customers who reached at least each rung."""
+    reached, running = [], 0
+    for row in reversed(rows):
+        running += row.customers
+        reached.append(running)
+    reached.reverse()
+    return {
+        "data": [
+            {
+                "type": "funnel",
+                "y": [r.label for r in rows],
+                "x": reached,
+                "customdata": [r.customers for r in rows],
+                "texttemplate": "%{x:,}",
+                "textposition": "inside",
+                "hovertemplate": "%{y}: %{x:,} "
+                + _("reached")
+                + " · %{customdata:,} "
+                + _("on this rung")
+                + "<extra></extra>",
+                "marker": {"color": [ACCENT, "#4d84f0", "#6b99f3", "#8aaef6", "#a9c3f8"]},
+                "connector": {"fillcolor": "#eef2fb"},
+            }
+        ],
+        "layout": _layout(margin={"l": 120, "r": 16, "t": 8, "b": 8}),
+    }
+
+
+def stages_bar(rows: Sequence[CountRead], _: Gettext) -> Chart:
+    """Customers per lifecycle stage."""
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "x": [r.label for r in rows],
+                "y": [r.customers for r in rows],
+                "marker": {"color": [STAGE_COLOURS.get(r.key, ACCENT) for r in rows]},
+                "texttemplate": "%{y:,}",
+                "textposition": "outside",
+                "hovertemplate": "%{x}: %{y:,}<extra></extra>",
+            }
+        ],
+        "layout": _layout(yaxis={"title": {"text": _("Customers")}, "gridcolor": "#eef0f4"}),
+    }
+
+
+def pool_quality(pool_share: float | None, outside_share: float | None, _: Gettext) -> Chart:
+    """Share of repeat buyers inside the pool next to outside it."""
+    values = [round((pool_share or 0) * 100, 1), round((outside_share or 0) * 100, 1)]
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "x": [_("In the pool"), _("Outside the pool")],
+                "y": values,
+                "marker": {"color": [PRIVATE, PUBLIC]},
+                "texttemplate": "%{y:.1f}%",
+                "textposition": "outside",
+                "hovertemplate": "%{x}: %{y:.1f}%<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            yaxis={"ticksuffix": "%", "gridcolor": "#eef0f4", "title": {"text": _("Repeat buyers")}}
+        ),
+    }
+
+
+def gmv_split(public_fen: int, private_fen: int, _: Gettext) -> Chart:
+    """GMV of the public domain next to the private domain."""
+    return {
+        "data": [
+            {
+                "type": "pie",
+                "hole": 0.55,
+                "sort": False,
+                "labels": [_("Public domain"), _("Private domain")],
+                "values": [public_fen / 100, private_fen / 100],
+                "marker": {"colors": [PUBLIC, PRIVATE]},
+                "textinfo": "percent",
+                "hovertemplate": "%{label}: ¥%{value:,.0f}<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            showlegend=True,
+            legend={"orientation": "h", "y": -0.1},
+            margin={"l": 8, "r": 8, "t": 8, "b": 8},
+        ),
+    }
+
+
+def trend(points: Sequence[TrendPointRead], _: Gettext) -> Chart:
+    """GMV per period, public and private stacked, with orders as a line."""
+    periods = [p.period for p in points]
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "name": _("Public domain"),
+                "x": periods,
+                "y": [p.public_fen / 100 for p in points],
+                "marker": {"color": PUBLIC},
+                "hovertemplate": "%{x} · " + _("Public domain") + ": ¥%{y:,.0f}<extra></extra>",
+            },
+            {
+                "type": "bar",
+                "name": _("Private domain"),
+                "x": periods,
+                "y": [p.private_fen / 100 for p in points],
+                "marker": {"color": PRIVATE},
+                "hovertemplate": "%{x} · " + _("Private domain") + ": ¥%{y:,.0f}<extra></extra>",
+            },
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": _("Orders"),
+                "x": periods,
+                "y": [p.orders for p in points],
+                "yaxis": "y2",
+                "line": {"color": ACCENT},
+                "hovertemplate": "%{x} · " + _("Orders") + ": %{y:,}<extra></extra>",
+            },
+        ],
+        "layout": _layout(
+            barmode="stack",
+            showlegend=True,
+            legend={"orientation": "h", "y": 1.12},
+            xaxis={"type": "category", "tickangle": -45 if len(points) > 30 else 0},
+            yaxis={"title": {"text": _("GMV")}, "tickprefix": "¥", "gridcolor": "#eef0f4"},
+            yaxis2={
+                "title": {"text": _("Orders")},
+                "overlaying": "y",
+                "side": "right",
+                "showgrid": False,
+            },
+            margin={"l": 64, "r": 56, "t": 32, "b": 56},
+        ),
+    }
+
+
+def order_timeline(orders: Sequence[OrderRead], _: Gettext) -> Chart:
+    """A customer's orders over time: when, how much, public or private."""
+    colours = [PRIVATE if o.domain == "private" else PUBLIC for o in orders]
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "markers+lines",
+                "x": [o.ordered_at.isoformat() for o in orders],
+                "y": [o.paid_fen / 100 for o in orders],
+                "text": [f"{o.shop_code} · {o.platform_order_id}" for o in orders],
+                "marker": {"color": colours, "size": 11},
+                "line": {"color": MUTED, "width": 1},
+                "hovertemplate": "%{x|%Y-%m-%d}<br>%{text}<br>¥%{y:,.2f}<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            yaxis={"tickprefix": "¥", "gridcolor": "#eef0f4", "title": {"text": _("Paid")}}
+        ),
+    }

@@ -1,0 +1,42 @@
+"""The REST API, versioned under /api/v1: every domain's endpoints in one router."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+
+from siyu import __version__
+from siyu.accounts import endpoints as accounts
+from siyu.customers import endpoints as customers
+from siyu.imports import endpoints as imports
+from siyu.orders import endpoints as orders
+from siyu.overview import endpoints as overview
+from siyu.web.deps import check_csrf
+from siyu.web.errors import ERROR_RESPONSES
+from siyu.webhooks import endpoints as webhooks
+
+API_PREFIX = "/api/v1"
+DOMAINS = (accounts, customers, orders, overview, imports, webhooks)
+
+
+class Health(BaseModel):
+    """The service is up."""
+
+    status: str
+    version: str
+
+
+def health() -> Health:
+    """Liveness check; needs no credentials."""
+    return Health(status="ok", version=__version__)
+
+
+def api_router() -> APIRouter:
+    """The router of every API endpoint."""
+    router = APIRouter(
+        prefix=API_PREFIX, dependencies=[Depends(check_csrf)], responses=ERROR_RESPONSES
+    )
+    router.add_api_route("/health", health, methods=["GET"], response_model=Health, tags=["meta"])
+    for domain in DOMAINS:
+        router.include_router(domain.router)
+    return router
