@@ -79,6 +79,65 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The personal-data key must be 32 bytes in base64.",
         "zh-CN": "个人数据密钥必须是 base64 编码的 32 字节。",
     },
+    "segment.rule_invalid": {"en": "Invalid segment rule.", "zh-CN": "分群规则无效。"},
+    "segment.rule_shape": {
+        "en": 'Segment rule at {path}: expected {{"field", "op", "value"}} or one of '
+        '"all", "any", "not".',
+        "zh-CN": '分群规则 {path} 处：应为 {{"field", "op", "value"}} 或 "all"、"any"、'
+        '"not" 之一。',
+    },
+    "segment.rule_empty_group": {
+        "en": "Segment rule at {path}: '{group}' needs a non-empty list of rules.",
+        "zh-CN": "分群规则 {path} 处：“{group}”需要一个非空的规则列表。",
+    },
+    "segment.rule_too_deep": {
+        "en": "Segment rule at {path}: nested more than {limit} levels.",
+        "zh-CN": "分群规则 {path} 处：嵌套超过 {limit} 层。",
+    },
+    "segment.rule_too_big": {
+        "en": "Segment rule at {path}: more than {limit} conditions.",
+        "zh-CN": "分群规则 {path} 处：条件超过 {limit} 个。",
+    },
+    "segment.rule_unknown_field": {
+        "en": "Segment rule at {path}: unknown field '{field}'. Try: {choices}.",
+        "zh-CN": "分群规则 {path} 处：未知字段“{field}”。可选：{choices}。",
+    },
+    "segment.rule_bad_op": {
+        "en": "Segment rule at {path}: '{op}' does not apply to {field}; use one of {ops}.",
+        "zh-CN": "分群规则 {path} 处：“{op}”不适用于 {field}，可用：{ops}。",
+    },
+    "segment.rule_no_value": {
+        "en": "Segment rule at {path}: '{op}' takes no value.",
+        "zh-CN": "分群规则 {path} 处：“{op}”不需要值。",
+    },
+    "segment.rule_missing_value": {
+        "en": "Segment rule at {path}: '{op}' needs a value.",
+        "zh-CN": "分群规则 {path} 处：“{op}”需要一个值。",
+    },
+    "segment.rule_bad_value": {
+        "en": "Segment rule at {path}: {field} needs {expected_en}, not {value}.",
+        "zh-CN": "分群规则 {path} 处：{field} 需要{expected_zh}，而不是 {value}。",
+    },
+    "segment.rule_unknown_value": {
+        "en": "Segment rule at {path}: {field} has no value '{value}'. Try: {choices}.",
+        "zh-CN": "分群规则 {path} 处：{field} 没有取值“{value}”。可选：{choices}。",
+    },
+    "segment.rule_syntax": {
+        "en": "Segment rule, character {pos}: expected {expected_en}, found {found_en}.",
+        "zh-CN": "分群规则第 {pos} 个字符处：应为{expected_zh}，实际为{found_zh}。",
+    },
+    "segment.rule_json": {
+        "en": "Segment rule is not valid JSON at character {pos}: {detail}.",
+        "zh-CN": "分群规则在第 {pos} 个字符处不是有效的 JSON：{detail}。",
+    },
+    "segment.exists": {
+        "en": "A segment '{code}' already exists.",
+        "zh-CN": "分群“{code}”已存在。",
+    },
+    "segment.not_found": {
+        "en": "No segment '{code}'. `siyu segment list` shows them.",
+        "zh-CN": "没有分群“{code}”。可用 `siyu segment list` 查看。",
+    },
 }
 
 

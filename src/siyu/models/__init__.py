@@ -3,11 +3,13 @@
 from siyu.models.channel import Channel, ChannelCost
 from siyu.models.consent import ConsentRecord
 from siyu.models.contact import Contact
+from siyu.models.contact_policy import ContactState, ContactSuppression, ContactTouch, EngageSetting
 from siyu.models.customer import Customer, CustomerMerge, Identity
 from siyu.models.imports import ImportBatch
 from siyu.models.order import Order, OrderLine, Refund
 from siyu.models.product import Product
 from siyu.models.profile import CustomerProfile
+from siyu.models.segment import CustomerTag, Segment
 from siyu.models.shop import Shop
 from siyu.models.staff import StaffAccount
 from siyu.models.workspace import Workspace
@@ -17,15 +19,21 @@ __all__ = [
     "ChannelCost",
     "ConsentRecord",
     "Contact",
+    "ContactState",
+    "ContactSuppression",
+    "ContactTouch",
     "Customer",
     "CustomerMerge",
     "CustomerProfile",
+    "CustomerTag",
+    "EngageSetting",
     "Identity",
     "ImportBatch",
     "Order",
     "OrderLine",
     "Product",
     "Refund",
+    "Segment",
     "Shop",
     "StaffAccount",
     "Workspace",

@@ -1,0 +1,264 @@
+"""Use cases of segments: save, list, count and list members (never commits)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy.orm import Session
+
+from siyu.consent import rules as consent_rules
+from siyu.db.columns import codes, floats, ints
+from siyu.kit.errors import NotFoundError, ValidationError
+from siyu.models import Segment
+from siyu.segments import repository
+from siyu.segments.rules import (
+    FIELDS,
+    Node,
+    SegmentData,
+    SetColumn,
+    conditions,
+    evaluate,
+    parse_rule,
+    read_rule,
+    sources,
+    to_tree,
+)
+from siyu.segments.schemas import SegmentCount, SegmentCreate, SegmentRead, SegmentUpdate
+
+SECONDS_PER_DAY = 86_400.0
+_PROFILE_COLUMNS = {
+    spec.name: spec.name for spec in FIELDS.values() if spec.source == "profile"
+} | {"days_to_next_purchase": "next_purchase_at"}
+
+
+def vocabularies(session: Session, workspace_id: int) -> dict[str, list[str]]:
+    """The workspace's values of open fields (channel codes for entry_channel)."""
+    return {"entry_channel": sorted(repository.channel_codes(session, workspace_id).values())}
+
+
+def compile_rule(session: Session, workspace_id: int, rule: str | dict[str, Any]) -> Node:
+    """Read and validate a rule (text, JSON text or a tree) for this workspace."""
+    tree = read_rule(rule) if isinstance(rule, str) else rule
+    return parse_rule(tree, vocabularies=vocabularies(session, workspace_id))
+
+
+def create_segment(session: Session, workspace_id: int, data: SegmentCreate) -> SegmentRead:
+    """Save a new segment; its rule is validated first."""
+    if repository.get_segment(session, workspace_id, data.code) is not None:
+        raise ValidationError("segment.exists", code=data.code)
+    node = compile_rule(session, workspace_id, data.rule)
+    segment = Segment(
+        workspace_id=workspace_id, code=data.code, name=data.name or data.code,
+        description=data.description, rule=to_tree(node),
+        rule_text=data.rule if isinstance(data.rule, str) else "",
+    )  # fmt: skip
+    return SegmentRead.model_validate(repository.add_segment(session, segment))
+
+
+def require_segment(session: Session, workspace_id: int, code: str) -> Segment:
+    """The segment with this code, or NotFoundError."""
+    segment = repository.get_segment(session, workspace_id, code)
+    if segment is None:
+        raise NotFoundError("segment.not_found", code=code)
+    return segment
+
+
+def update_segment(
+    session: Session, workspace_id: int, code: str, data: SegmentUpdate
+) -> SegmentRead:
+    """Change a segment's name, description or rule."""
+    segment = require_segment(session, workspace_id, code)
+    if data.rule is not None:
+        segment.rule = to_tree(compile_rule(session, workspace_id, data.rule))
+        segment.rule_text = data.rule if isinstance(data.rule, str) else ""
+        segment.last_count = None
+    if data.name is not None:
+        segment.name = data.name
+    if data.description is not None:
+        segment.description = data.description
+    session.flush()
+    return SegmentRead.model_validate(segment)
+
+
+def delete_segment(session: Session, workspace_id: int, code: str) -> None:
+    """Remove a segment."""
+    repository.delete_segment(session, require_segment(session, workspace_id, code))
+
+
+def list_segments(session: Session, workspace_id: int) -> list[SegmentRead]:
+    """Every segment of the workspace."""
+    return [SegmentRead.model_validate(s) for s in repository.list_segments(session, workspace_id)]
+
+
+def load_data(
+    session: Session,
+    workspace_id: int,
+    node: Node | None,
+    now: datetime,
+    *,
+    also: Sequence[str] = (),
+) -> SegmentData:
+    """Every profiled customer's fields the rule needs (all fields when `node` is None), plus
+    the profile fields named in `also`."""
+    needed = sources(node) if node is not None else {s.source for s in FIELDS.values()}
+    used = {c.field for c in conditions(node)} if node is not None else set(_PROFILE_COLUMNS)
+    names = sorted({n for n in used if FIELDS[n].source == "profile"} | set(also))
+    if "channel" in needed:
+        names.append("entry_channel_id")
+    columns = repository.profile_columns(
+        session, workspace_id, [_PROFILE_COLUMNS.get(n, n) for n in names]
+    )
+    data = SegmentData(customer_ids=ints(columns[0]))
+    for name, values in zip(names, columns[1:], strict=True):
+        _profile_field(data, name, values, now)
+    if "channel" in needed:
+        _entry_channels(session, workspace_id, data)
+    if "tags" in needed:
+        _set_field(data, "tags", repository.tag_pairs(session, workspace_id), None)
+    if "carriers" in needed:
+        pairs = repository.active_carriers(session, workspace_id)
+        _set_field(data, "carriers", pairs, FIELDS["carriers"].values)
+    if "pool" in needed:
+        _days_since_left(session, workspace_id, data, now)
+    if "touches" in needed:
+        _touches(session, workspace_id, data, now)
+    if "consent" in needed:
+        _consents(session, workspace_id, data)
+    return data
+
+
+def _profile_field(data: SegmentData, name: str, values: Sequence[Any], now: datetime) -> None:
+    spec = FIELDS.get(name)
+    if name == "entry_channel_id":
+        data.columns[name] = floats(values)
+    elif name == "days_to_next_purchase":
+        data.columns[name] = (floats(values) - now.timestamp()) / SECONDS_PER_DAY
+    elif spec is not None and spec.kind in ("ordinal", "enum"):
+        assert spec.values is not None
+        data.columns[name] = codes(values, spec.values)
+        data.vocab[name] = spec.values
+    elif spec is not None and spec.kind == "bool":
+        data.columns[name] = np.asarray(values, dtype=np.bool_)
+    else:
+        data.columns[name] = floats(values)
+
+
+def positions(data: SegmentData, customer_ids: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Row of each customer id in `data`, -1 for customers without a profile."""
+    if data.size == 0:
+        return np.full(len(customer_ids), -1, dtype=np.int64)
+    found = np.minimum(np.searchsorted(data.customer_ids, customer_ids), data.size - 1)
+    return np.where(data.customer_ids[found] == customer_ids, found, -1)
+
+
+def _set_field(
+    data: SegmentData, name: str, pairs: list[Sequence[Any]], known: Sequence[str] | None
+) -> None:
+    customers, words = ints(pairs[0]), list(pairs[1])
+    names = tuple(known) if known is not None else tuple(sorted(set(words)))
+    word_codes = codes(words, names)
+    rows = positions(data, customers)
+    keep = (rows >= 0) & (word_codes >= 0)
+    data.sets[name] = SetColumn(rows[keep], word_codes[keep], names)
+
+
+def _entry_channels(session: Session, workspace_id: int, data: SegmentData) -> None:
+    by_id = repository.channel_codes(session, workspace_id)
+    names = tuple(sorted(by_id.values()))
+    index = {code: i for i, code in enumerate(names)}
+    raw = data.columns.pop("entry_channel_id")
+    mapped = np.full(data.size, -1, dtype=np.int64)
+    for channel_id, code in by_id.items():
+        mapped[raw == channel_id] = index[code]
+    data.columns["entry_channel"] = mapped
+    data.vocab["entry_channel"] = names
+
+
+def _scatter(
+    data: SegmentData, customers: Sequence[Any], values: NDArray[Any], fill: float
+) -> NDArray[np.float64]:
+    out = np.full(data.size, fill, dtype=np.float64)
+    rows = positions(data, ints(customers))
+    out[rows[rows >= 0]] = values[rows >= 0]
+    return out
+
+
+def _days_since_left(session: Session, workspace_id: int, data: SegmentData, now: datetime) -> None:
+    customers, left = repository.last_left(session, workspace_id)
+    days = (now.timestamp() - floats(left)) / SECONDS_PER_DAY
+    data.columns["days_since_left"] = _scatter(data, customers, days, np.nan)
+
+
+def _touches(session: Session, workspace_id: int, data: SegmentData, now: datetime) -> None:
+    customers, week, month, promos, last = repository.touch_history(session, workspace_id, now)
+    data.columns["touches_7d"] = _scatter(data, customers, floats(week), 0.0)
+    data.columns["touches_30d"] = _scatter(data, customers, floats(month), 0.0)
+    data.columns["promotions_30d"] = _scatter(data, customers, floats(promos), 0.0)
+    since = (now.timestamp() - floats(last)) / SECONDS_PER_DAY
+    data.columns["days_since_touch"] = _scatter(data, customers, since, np.nan)
+
+
+def consent_matrix(
+    records: list[tuple[int, str, bool, datetime]], customer_ids: NDArray[np.int64]
+) -> NDArray[np.int8]:
+    """(customers x consent channels) states of the given customers (sorted ids)."""
+    data = SegmentData(customer_ids=customer_ids)
+    index = {c: i for i, c in enumerate(consent_rules.CHANNELS)}
+    index[consent_rules.ALL] = len(consent_rules.CHANNELS)
+    kept = [r for r in records if r[1] in index]
+    rows = positions(data, np.asarray([r[0] for r in kept], dtype=np.int64))
+    keep = rows >= 0
+    channels = np.asarray([index[r[1]] for r in kept], dtype=np.int64)
+    granted = np.asarray([r[2] for r in kept], dtype=np.bool_)
+    times = np.asarray([r[3].timestamp() for r in kept], dtype=np.float64)
+    return consent_rules.consent_states(
+        rows[keep], channels[keep], granted[keep], times[keep], data.size
+    )
+
+
+def _consents(session: Session, workspace_id: int, data: SegmentData) -> None:
+    states = consent_matrix(repository.latest_consents(session, workspace_id), data.customer_ids)
+    for i, channel in enumerate(consent_rules.CHANNELS):
+        data.columns[f"consent.{channel}"] = states[:, i].astype(np.int64)
+        data.vocab[f"consent.{channel}"] = consent_rules.STATES
+
+
+def members(session: Session, workspace_id: int, rule: Node, now: datetime) -> NDArray[np.int64]:
+    """Ids (ascending) of the customers a rule selects now."""
+    data = load_data(session, workspace_id, rule, now)
+    return data.take(evaluate(rule, data))
+
+
+def segment_rule(session: Session, workspace_id: int, code: str) -> Node:
+    """The parsed rule of a saved segment."""
+    segment = require_segment(session, workspace_id, code)
+    return parse_rule(segment.rule, vocabularies=vocabularies(session, workspace_id))
+
+
+def count_rule(session: Session, workspace_id: int, rule: Node, now: datetime) -> SegmentCount:
+    """How many customers a rule selects, of how many, by lifecycle stage."""
+    started = time.perf_counter()
+    data = load_data(session, workspace_id, rule, now, also=("stage",))
+    mask = evaluate(rule, data)
+    names = FIELDS["stage"].values or ()
+    counts = np.bincount(data.columns["stage"][mask] + 1, minlength=len(names) + 1)[1:]
+    stages = {name: int(n) for name, n in zip(names, counts, strict=True) if n}
+    return SegmentCount(
+        count=int(mask.sum()), total=data.size, by_stage=stages,
+        seconds=time.perf_counter() - started,
+    )  # fmt: skip
+
+
+def count_segment(session: Session, workspace_id: int, code: str, now: datetime) -> SegmentCount:
+    """Count a saved segment now and remember the count."""
+    segment = require_segment(session, workspace_id, code)
+    node = parse_rule(segment.rule, vocabularies=vocabularies(session, workspace_id))
+    result = count_rule(session, workspace_id, node, now)
+    segment.last_count, segment.counted_at = result.count, now
+    session.flush()
+    return result

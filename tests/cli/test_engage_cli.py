@@ -1,0 +1,43 @@
+"""The engagement commands end to end on a small demo brand, in a subprocess."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_cli import siyu
+
+
+@pytest.fixture(scope="module")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("engage")
+    assert siyu(home, "init").returncode == 0
+    loaded = siyu(home, "demo", "load", "--orders", "3000", "--seed", "5")
+    assert loaded.returncode == 0, loaded.stderr
+    ran = siyu(home, "run")
+    assert ran.returncode == 0, ran.stderr
+    return home
+
+
+def test_segments_create_count_and_refuse_bad_rules(demo_home: Path) -> None:
+    created = siyu(demo_home, "segment", "create", "slipping",
+                   "--rule", "stage in [silent, dormant] and n_purchases >= 1")  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    assert "Silent" in created.stdout and "total" in created.stdout
+    listed = siyu(demo_home, "segment", "list")
+    assert "slipping" in listed.stdout
+    members = siyu(demo_home, "segment", "members", "slipping", "--limit", "3")
+    assert members.returncode == 0 and "members" in members.stdout
+    preview = siyu(demo_home, "segment", "preview", "--rule", '{"field": "tier", "op": ">=", '
+                   '"value": "repeat"}')  # fmt: skip
+    assert preview.returncode == 0, preview.stderr
+    bad = siyu(demo_home, "segment", "create", "bad", "--rule", "stage = slient", locale="zh-CN")
+    assert bad.returncode == 2
+    assert "slient" in bad.stderr and "silent" in bad.stderr and "Traceback" not in bad.stderr
+    syntax = siyu(demo_home, "segment", "preview", "--rule", "stage in [silent")
+    assert syntax.returncode == 2 and "character 17" in syntax.stderr
+    tagged = siyu(demo_home, "tag", "add", "vip", "1", "2")
+    assert tagged.returncode == 0 and "+2" in tagged.stdout
+    fields = siyu(demo_home, "segment", "fields")
+    assert "consent.sms" in fields.stdout
