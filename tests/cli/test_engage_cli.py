@@ -41,3 +41,23 @@ def test_segments_create_count_and_refuse_bad_rules(demo_home: Path) -> None:
     assert tagged.returncode == 0 and "+2" in tagged.stdout
     fields = siyu(demo_home, "segment", "fields")
     assert "consent.sms" in fields.stdout
+
+
+def test_policy_and_consent(demo_home: Path) -> None:
+    shown = siyu(demo_home, "policy", "show")
+    assert shown.returncode == 0 and '"quiet_hours"' in shown.stdout
+    bad = demo_home / "bad-policy.yaml"
+    bad.write_text("overall:\n  day: -1\nquiet_hours:\n  start: '25:00'\n", encoding="utf-8")
+    refused = siyu(demo_home, "policy", "set", str(bad))
+    assert refused.returncode == 2 and "overall.day" in refused.stderr
+    good = demo_home / "policy.yaml"
+    good.write_text("overall:\n  day: 2\n  week: 4\ndefault_time_zone: Asia/Shanghai\n",
+                    encoding="utf-8")  # fmt: skip
+    assert siyu(demo_home, "policy", "set", str(good)).returncode == 0
+    assert '"day": 2' in siyu(demo_home, "policy", "show").stdout
+    opted = siyu(demo_home, "consent", "opt-out", "3", "--channel", "sms")
+    assert opted.returncode == 0, opted.stderr
+    unknown = siyu(demo_home, "consent", "opt-out", "3", "--channel", "fax")
+    assert unknown.returncode == 2 and "fax" in unknown.stderr
+    why = siyu(demo_home, "policy", "why", "3")
+    assert why.returncode == 0

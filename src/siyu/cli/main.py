@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from siyu import __version__
 from siyu.analytics import ladder, lifecycle
-from siyu.cli import demo, imports, segments
+from siyu.cli import demo, imports, policy, segments
 from siyu.cli.common import (
     console,
     handle_errors,
@@ -43,6 +43,8 @@ app.add_typer(imports.app, name="import")
 app.add_typer(demo.app, name="demo")
 app.add_typer(segments.app, name="segment")
 app.add_typer(segments.tag_app, name="tag")
+app.add_typer(policy.app, name="policy")
+app.add_typer(policy.consent_app, name="consent")
 workspace_app = typer.Typer(help="Workspaces (brands) in this deployment.", no_args_is_help=True)
 app.add_typer(workspace_app, name="workspace")
 customer_app = typer.Typer(help="Look at one customer.", no_args_is_help=True)

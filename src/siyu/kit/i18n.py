@@ -134,6 +134,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "A segment '{code}' already exists.",
         "zh-CN": "分群“{code}”已存在。",
     },
+    "consent.unknown_channel": {
+        "en": "Unknown consent channel '{channel}'; use one of {known}.",
+        "zh-CN": "未知的授权渠道“{channel}”，可用：{known}。",
+    },
+    "policy.invalid": {
+        "en": "The contact policy is invalid: {detail}",
+        "zh-CN": "触达策略无效：{detail}",
+    },
     "segment.not_found": {
         "en": "No segment '{code}'. `siyu segment list` shows them.",
         "zh-CN": "没有分群“{code}”。可用 `siyu segment list` 查看。",

@@ -203,26 +203,9 @@ def _touches(session: Session, workspace_id: int, data: SegmentData, now: dateti
     data.columns["days_since_touch"] = _scatter(data, customers, since, np.nan)
 
 
-def consent_matrix(
-    records: list[tuple[int, str, bool, datetime]], customer_ids: NDArray[np.int64]
-) -> NDArray[np.int8]:
-    """(customers x consent channels) states of the given customers (sorted ids)."""
-    data = SegmentData(customer_ids=customer_ids)
-    index = {c: i for i, c in enumerate(consent_rules.CHANNELS)}
-    index[consent_rules.ALL] = len(consent_rules.CHANNELS)
-    kept = [r for r in records if r[1] in index]
-    rows = positions(data, np.asarray([r[0] for r in kept], dtype=np.int64))
-    keep = rows >= 0
-    channels = np.asarray([index[r[1]] for r in kept], dtype=np.int64)
-    granted = np.asarray([r[2] for r in kept], dtype=np.bool_)
-    times = np.asarray([r[3].timestamp() for r in kept], dtype=np.float64)
-    return consent_rules.consent_states(
-        rows[keep], channels[keep], granted[keep], times[keep], data.size
-    )
-
-
 def _consents(session: Session, workspace_id: int, data: SegmentData) -> None:
-    states = consent_matrix(repository.latest_consents(session, workspace_id), data.customer_ids)
+    records = repository.latest_consents(session, workspace_id)
+    states = consent_rules.states_of(records, data.customer_ids)
     for i, channel in enumerate(consent_rules.CHANNELS):
         data.columns[f"consent.{channel}"] = states[:, i].astype(np.int64)
         data.vocab[f"consent.{channel}"] = consent_rules.STATES

@@ -1,0 +1,293 @@
+"""All queries of the contact policy: settings, per-customer lock rows, the contact ledger,
+suppressions and what the policy must know of customers (stage, time zone, addresses)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import ColumnElement, select, text, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from siyu.consent import repository as consent_repository
+from siyu.db import bulk
+from siyu.db.columns import epoch_of, fetch_columns, ints
+from siyu.kit.clock import utcnow
+from siyu.models import (
+    Contact,
+    ContactState,
+    ContactSuppression,
+    ContactTouch,
+    CustomerProfile,
+    EngageSetting,
+    Identity,
+    StaffAccount,
+)
+
+IN_LIMIT = 1_000
+"""Up to this many ids are looked up with IN; more with an id range filtered afterwards."""
+LOCK_CHUNK = 5_000
+
+
+def get_setting(session: Session, workspace_id: int, key: str) -> dict[str, Any] | None:
+    """A workspace's engagement setting, or None when never set."""
+    return session.scalar(
+        select(EngageSetting.value).where(
+            EngageSetting.workspace_id == workspace_id, EngageSetting.key == key
+        )
+    )
+
+
+def put_setting(session: Session, workspace_id: int, key: str, value: dict[str, Any]) -> None:
+    """Store a workspace's engagement setting."""
+    row = session.get(EngageSetting, (workspace_id, key))
+    if row is None:
+        session.add(EngageSetting(workspace_id=workspace_id, key=key, value=value))
+    else:
+        row.value = value
+        row.updated_at = utcnow()
+    session.flush()
+
+
+def _ids(column: Any, ids: NDArray[np.int64]) -> ColumnElement[bool]:
+    """Filter on a set of ids: IN for few, the id range for many (caller filters the rest)."""
+    if ids.size <= IN_LIMIT:
+        return column.in_(ids.tolist())  # type: ignore[no-any-return]
+    return column.between(int(ids.min()), int(ids.max()))  # type: ignore[no-any-return]
+
+
+def _ws(column: Any, workspace_id: int) -> ColumnElement[bool]:
+    # "+ 0": SQLite has no statistics and would otherwise pick an index led by workspace_id
+    # and scan the whole workspace instead of the customer-id index.
+    return (column + 0) == workspace_id  # type: ignore[no-any-return]
+
+
+def lock_customers(session: Session, workspace_id: int, ids: NDArray[np.int64]) -> None:
+    """Take the policy lock of each customer (ascending ids) for the rest of the transaction.
+
+    PostgreSQL: the customers' contact_state rows FOR UPDATE, created first where missing.
+    SQLite: the database's single write lock, taken by a write before anything is read.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            update(ContactState).where(text("0 = 1")).values(time_zone=None),
+            execution_options={"synchronize_session": False},
+        )
+        _ensure_states_sqlite(session, workspace_id, ids)
+        return
+    for start in range(0, ids.size, LOCK_CHUNK):
+        chunk = ids[start : start + LOCK_CHUNK].tolist()
+        session.execute(
+            text(
+                "INSERT INTO contact_state (customer_id, workspace_id, updated_at) "
+                "SELECT x, :ws, now() FROM unnest(:ids) AS x ORDER BY x ON CONFLICT DO NOTHING"
+            ).bindparams(ws=workspace_id, ids=chunk),
+        )
+        session.execute(
+            select(ContactState.customer_id)
+            .where(ContactState.customer_id.in_(chunk))
+            .order_by(ContactState.customer_id)
+            .with_for_update()
+        ).all()
+
+
+def _ensure_states_sqlite(session: Session, workspace_id: int, ids: NDArray[np.int64]) -> None:
+    now = utcnow()
+    rows = [
+        {"customer_id": c, "workspace_id": workspace_id, "updated_at": now} for c in ids.tolist()
+    ]
+    for start in range(0, len(rows), 10_000):
+        session.execute(
+            sqlite_insert(ContactState).on_conflict_do_nothing(), rows[start : start + 10_000]
+        )
+
+
+def customer_facts(
+    session: Session, workspace_id: int, ids: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], list[Any], list[Any]]:
+    """(customer ids, stage, time zone) of the given customers that have a profile or state."""
+    rows = fetch_columns(
+        session,
+        select(CustomerProfile.customer_id, CustomerProfile.stage, ContactState.time_zone)
+        .outerjoin(ContactState, ContactState.customer_id == CustomerProfile.customer_id)
+        .where(_ws(CustomerProfile.workspace_id, workspace_id))
+        .where(_ids(CustomerProfile.customer_id, ids)),
+    )
+    return ints(rows[0]), list(rows[1]), list(rows[2])
+
+
+def identity_kinds(
+    session: Session, workspace_id: int, ids: NDArray[np.int64], kinds: Sequence[str]
+) -> list[Sequence[Any]]:
+    """(customer_id, kind) of the customers' identities of these kinds."""
+    return fetch_columns(
+        session,
+        select(Identity.customer_id, Identity.kind)
+        .where(_ws(Identity.workspace_id, workspace_id), Identity.kind.in_(list(kinds)))
+        .where(_ids(Identity.customer_id, ids))
+        .distinct(),
+    )
+
+
+def active_wecom_contacts(
+    session: Session, workspace_id: int, ids: NDArray[np.int64]
+) -> list[Sequence[Any]]:
+    """(customer_id, staff_account_id, joined epoch) of WeCom contacts not ended."""
+    return fetch_columns(
+        session,
+        select(Contact.customer_id, Contact.staff_account_id, epoch_of(Contact.joined_at))
+        .where(_ws(Contact.workspace_id, workspace_id), Contact.carrier == "wecom")
+        .where(Contact.left_at.is_(None), Contact.staff_account_id.is_not(None))
+        .where(_ids(Contact.customer_id, ids)),
+    )
+
+
+def latest_consents(
+    session: Session, workspace_id: int, ids: NDArray[np.int64]
+) -> list[tuple[int, str, bool, datetime]]:
+    """The latest marketing consent record of each (customer, channel) of these customers."""
+    if ids.size <= IN_LIMIT:
+        return consent_repository.latest_records(
+            session, workspace_id, purpose="marketing", customer_ids=ids.tolist()
+        )
+    records = consent_repository.latest_records(session, workspace_id, purpose="marketing")
+    low, high = int(ids.min()), int(ids.max())
+    return [r for r in records if low <= r[0] <= high]
+
+
+def touches(
+    session: Session, workspace_id: int, ids: NDArray[np.int64], first_day: date, last_day: date
+) -> list[Sequence[Any]]:
+    """Counted touches of these customers on local days in [first_day, last_day]: id,
+    customer, channel, promotion, local day, planned epoch, value, source kind, source id,
+    staff, status."""
+    t = ContactTouch
+    return fetch_columns(
+        session,
+        select(
+            t.id,
+            t.customer_id,
+            t.channel,
+            t.is_promotion,
+            t.local_day,
+            epoch_of(t.planned_at),
+            t.value_fen,
+            t.source_kind,
+            t.source_id,
+            t.staff_account_id,
+            t.status,
+        )
+        .where(_ws(t.workspace_id, workspace_id), t.status.in_(("reserved", "sent")))
+        .where(_ids(t.customer_id, ids), t.local_day.between(first_day, last_day)),
+    )
+
+
+def staff_touches(
+    session: Session, workspace_id: int, first_day: date, last_day: date
+) -> list[Sequence[Any]]:
+    """(staff id, local day) of every counted touch a staff account makes in the days."""
+    t = ContactTouch
+    return fetch_columns(
+        session,
+        select(t.staff_account_id, t.local_day)
+        .where(t.workspace_id == workspace_id, t.status.in_(("reserved", "sent")))
+        .where(t.staff_account_id.is_not(None), t.local_day.between(first_day, last_day)),
+    )
+
+
+def lock_staff(session: Session, staff_ids: Sequence[int]) -> None:
+    """Lock staff accounts (ascending ids) whose capacity this transaction fills (PostgreSQL;
+    SQLite's write lock already serialises)."""
+    if staff_ids and session.get_bind().dialect.name != "sqlite":
+        session.execute(
+            select(StaffAccount.id)
+            .where(StaffAccount.id.in_(sorted(set(staff_ids))))
+            .order_by(StaffAccount.id)
+            .with_for_update()
+        ).all()
+
+
+def staff_capacities(session: Session, workspace_id: int) -> dict[int, int]:
+    """Daily capacity of each active staff account."""
+    rows = session.execute(
+        select(StaffAccount.id, StaffAccount.daily_capacity).where(
+            StaffAccount.workspace_id == workspace_id, StaffAccount.active.is_(True)
+        )
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+def insert_touches(
+    session: Session, columns: Mapping[str, Sequence[Any]], shared: Mapping[str, Any]
+) -> list[int]:
+    """Insert touches; return their ids in order."""
+    names = list(columns)
+    if not names or not len(columns[names[0]]):
+        return []
+    rows = [dict(zip(names, values, strict=True)) | dict(shared)
+            for values in zip(*columns.values(), strict=True)]  # fmt: skip
+    return bulk.insert_returning_ids(session, ContactTouch, rows)
+
+
+def cancel_touches(session: Session, touch_ids: Sequence[int]) -> None:
+    """Mark touches cancelled (they stop counting)."""
+    for start in range(0, len(touch_ids), IN_LIMIT):
+        session.execute(
+            update(ContactTouch)
+            .where(ContactTouch.id.in_(list(touch_ids[start : start + IN_LIMIT])))
+            .values(status="cancelled")
+        )
+
+
+def mark_touches(session: Session, touch_ids: Sequence[int], status: str) -> None:
+    """Set the status of touches (sent once delivered, cancelled when never delivered)."""
+    for start in range(0, len(touch_ids), IN_LIMIT):
+        session.execute(
+            update(ContactTouch)
+            .where(ContactTouch.id.in_(list(touch_ids[start : start + IN_LIMIT])))
+            .values(status=status)
+        )
+
+
+def insert_suppressions(
+    session: Session, columns: Mapping[str, Sequence[Any]], shared: Mapping[str, Any]
+) -> None:
+    """Record suppressed or moved messages."""
+    bulk.insert_columns(session, ContactSuppression, columns, shared)
+
+
+def suppressions_of(
+    session: Session, workspace_id: int, customer_id: int
+) -> list[ContactSuppression]:
+    """A customer's suppression records, newest first."""
+    return list(
+        session.scalars(
+            select(ContactSuppression)
+            .where(
+                ContactSuppression.workspace_id == workspace_id,
+                ContactSuppression.customer_id == customer_id,
+            )
+            .order_by(ContactSuppression.id.desc())
+        )
+    )
+
+
+def reserved_touches(
+    session: Session, workspace_id: int, customer_id: int, channels: Sequence[str], after: datetime
+) -> list[ContactTouch]:
+    """A customer's reserved touches on these channels planned after a time."""
+    return list(
+        session.scalars(
+            select(ContactTouch).where(
+                ContactTouch.workspace_id == workspace_id,
+                ContactTouch.customer_id == customer_id,
+                ContactTouch.status == "reserved",
+                ContactTouch.channel.in_(list(channels)),
+                ContactTouch.planned_at > after,
+            )
+        )
+    )

@@ -1,0 +1,412 @@
+"""The one place every send passes (never commits): lock the customers, decide under the
+contact policy, reserve the admitted contacts in the ledger, give up outbid reservations and
+record every suppressed or moved message with its reason.
+
+Callers write their outbox rows in the same transaction, with the touch ids returned here, so a
+decision and its effect commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy.orm import Session
+
+from siyu.consent import repository as consent_repository
+from siyu.consent import rules as consent_rules
+from siyu.db.columns import floats, ints
+from siyu.engage.policy import repository
+from siyu.engage.policy.rules import (
+    REASONS,
+    Audience,
+    Candidates,
+    Decisions,
+    Ledger,
+    Limits,
+    channel_code,
+    decide,
+)
+from siyu.engage.policy.schemas import CHANNELS, STAGES, ContactPolicy
+from siyu.kit.errors import ValidationError
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+POLICY_KEY = "contact_policy"
+BUMPABLE = frozenset({"campaign", "playbook", "journey", "sop"})
+"""Sources whose reserved contacts a more valuable message may take the slot of (a staff
+member's task list is never rewritten under them)."""
+MONTH_MARGIN = 31
+
+ReleaseHook = Callable[[Session, Sequence[int]], None]
+_release_hooks: list[ReleaseHook] = []
+
+
+def on_release(hook: ReleaseHook) -> ReleaseHook:
+    """Register a function told of touches given up (the outbox cancels their messages)."""
+    _release_hooks.append(hook)
+    return hook
+
+
+def get_policy(session: Session, workspace_id: int) -> ContactPolicy:
+    """The workspace's contact policy (the defaults until one is saved)."""
+    stored = repository.get_setting(session, workspace_id, POLICY_KEY)
+    return ContactPolicy.model_validate(stored) if stored else ContactPolicy()
+
+
+def set_policy(session: Session, workspace_id: int, policy: ContactPolicy) -> None:
+    """Save the workspace's contact policy."""
+    repository.put_setting(session, workspace_id, POLICY_KEY, policy.model_dump(mode="json"))
+
+
+@dataclass
+class ContactRequest:
+    """Messages a feature wants to send, one row per message (arrays or shared values)."""
+
+    customer_ids: IntArray
+    channel: str | Sequence[str]
+    value: FloatArray | float
+    send_at: FloatArray | float
+    source_kind: str
+    source_id: int | None = None
+    promotion: BoolArray | bool = False
+    major: BoolArray | bool = False
+    reschedule_days: IntArray | int = 0
+
+
+@dataclass
+class Reservation:
+    """The policy's answer, row by row, and the ledger rows it wrote."""
+
+    admitted: BoolArray
+    reasons: list[str]
+    send_at: FloatArray
+    local_day: IntArray
+    moved_days: IntArray
+    touch_ids: IntArray
+    staff_ids: IntArray
+    outbid_touch_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _Customers:
+    ids: IntArray
+    audience: Audience
+    owner: IntArray  # staff account that owns the customer's WeCom contact, -1 when none
+
+
+def _offsets(zones: list[str | None], default: str, now: datetime) -> IntArray:
+    cache: dict[str, int] = {}
+    out = np.empty(len(zones), dtype=np.int64)
+    for i, zone in enumerate(zones):
+        name = zone or default
+        if name not in cache:
+            offset = ZoneInfo(name).utcoffset(now.replace(tzinfo=None))
+            cache[name] = int(offset.total_seconds()) if offset else 0
+        out[i] = cache[name]
+    return out
+
+
+def _customers(
+    session: Session, workspace_id: int, ids: IntArray, policy: ContactPolicy, now: datetime
+) -> _Customers:
+    n = ids.size
+    found, stages, zones = repository.customer_facts(session, workspace_id, ids)
+    at, hit = _positions(ids, found)
+    stage = np.zeros(n, dtype=np.int64)
+    stage_index = {name: i for i, name in enumerate(STAGES)}
+    stage[at[hit]] = [stage_index.get(s, 0) for s, ok in zip(stages, hit, strict=True) if ok]
+    zone_of: list[str | None] = [None] * n
+    for position, zone, ok in zip(at.tolist(), zones, hit.tolist(), strict=True):
+        if ok:
+            zone_of[position] = zone
+    consent = consent_rules.states_of(repository.latest_consents(session, workspace_id, ids), ids)
+    reachable = np.ones((n, len(CHANNELS)), dtype=np.bool_)
+    customers, kinds = repository.identity_kinds(session, workspace_id, ids, ("phone", "email"))
+    for channel, kind in (("sms", "phone"), ("email", "email")):
+        holders = ints([c for c, k in zip(customers, kinds, strict=True) if k == kind])
+        reachable[:, channel_code(channel)] = np.isin(ids, holders)
+    owner = _owners(session, workspace_id, ids)
+    for channel in ("wecom", "staff"):
+        reachable[:, channel_code(channel)] = owner >= 0
+    offsets = _offsets(zone_of, policy.default_time_zone, now)
+    return _Customers(ids, Audience(stage, offsets, consent, reachable), owner)
+
+
+def _positions(ids: IntArray, found: IntArray) -> tuple[IntArray, BoolArray]:
+    if ids.size == 0:
+        return np.zeros(found.size, dtype=np.int64), np.zeros(found.size, dtype=np.bool_)
+    at = np.minimum(np.searchsorted(ids, found), ids.size - 1)
+    return at, ids[at] == found
+
+
+def _owners(session: Session, workspace_id: int, ids: IntArray) -> IntArray:
+    customers, staff, joined = repository.active_wecom_contacts(session, workspace_id, ids)
+    owner = np.full(ids.size, -1, dtype=np.int64)
+    who, by, when = ints(customers), ints(staff), floats(joined)
+    order = np.lexsort((when, who))  # the latest contact of each customer is written last
+    at, hit = _positions(ids, who[order])
+    owner[at[hit]] = by[order][hit]
+    return owner
+
+
+@dataclass
+class _Existing:
+    fixed: Ledger
+    ids: IntArray
+    candidates: Candidates
+    source_kind: list[str]
+    source_id: list[int | None]
+
+
+def _existing(
+    session: Session,
+    workspace_id: int,
+    customers: _Customers,
+    days: tuple[date, date],
+    policy: ContactPolicy,
+    now: datetime,
+) -> _Existing:
+    rows = repository.touches(session, workspace_id, customers.ids, *days)
+    touch_id, who, channel, promo, day, planned, value, kind, source, staff, status = rows
+    at, hit = _positions(customers.ids, ints(who))
+    touch_ids = ints(touch_id)
+    channels = ints([channel_code(c) for c in channel])
+    promos = np.asarray(promo, dtype=np.bool_)
+    local = ints([(d - date(1970, 1, 1)).days for d in day])
+    staff_of = ints([s if s is not None else -1 for s in staff])
+    due = floats(planned)
+    lead = now.timestamp() + policy.bump_lead_minutes * 60
+    movable = hit & (np.asarray(status, dtype=object) == "reserved") & (due > lead)
+    movable &= np.isin(np.asarray(kind, dtype=object), list(BUMPABLE))
+    fixed = hit & ~movable
+    fixed_ledger = Ledger(at[fixed], channels[fixed], promos[fixed], local[fixed], staff_of[fixed])
+    cands = Candidates.build(
+        at[movable], channel=channels[movable], value=floats(value)[movable],
+        send_at=due[movable], promotion=promos[movable], major=True,
+        staff=staff_of[movable], existing=True,
+    )  # fmt: skip
+    kinds = [k for k, m in zip(kind, movable.tolist(), strict=True) if m]
+    sources = [k for k, m in zip(source, movable.tolist(), strict=True) if m]
+    return _Existing(fixed_ledger, touch_ids[movable], cands, kinds, sources)
+
+
+def _concat(a: Candidates, b: Candidates) -> Candidates:
+    return Candidates(
+        *(np.concatenate([x, y]) for x, y in zip(_fields(a), _fields(b), strict=True))
+    )
+
+
+def _fields(c: Candidates) -> tuple[NDArray[np.generic], ...]:
+    return (c.customer, c.channel, c.promotion, c.major, c.value, c.send_at, c.reschedule_days,
+            c.staff, c.existing)  # fmt: skip
+
+
+def _new_candidates(request: ContactRequest, customers: _Customers) -> Candidates:
+    n = request.customer_ids.size
+    at, hit = _positions(customers.ids, request.customer_ids.astype(np.int64))
+    assert hit.all(), "every requested customer is among the locked ones"
+    names = [request.channel] * n if isinstance(request.channel, str) else list(request.channel)
+    channels = ints([channel_code(c) for c in names])
+    staff = np.where(channels == channel_code("staff"), customers.owner[at], -1)
+    return Candidates.build(
+        at, channel=channels, value=request.value, send_at=request.send_at,
+        promotion=request.promotion, major=request.major,
+        reschedule_days=request.reschedule_days, staff=staff,
+    )  # fmt: skip
+
+
+def _day_range(cands: Candidates, audience: Audience) -> tuple[date, date]:
+    if len(cands) == 0:
+        return date(1970, 1, 1), date(1970, 1, 1)
+    local = np.floor_divide(cands.send_at + audience.utc_offset_s[cands.customer], 86_400)
+    first = int(local.min()) - MONTH_MARGIN
+    last = int(local.max()) + int(cands.reschedule_days.max(initial=0)) + MONTH_MARGIN
+    epoch = date(1970, 1, 1)
+    return epoch + timedelta(days=first), epoch + timedelta(days=last)
+
+
+def _staff_state(
+    session: Session, workspace_id: int, days: tuple[date, date]
+) -> tuple[IntArray, Ledger]:
+    capacity = repository.staff_capacities(session, workspace_id)
+    size = max(capacity, default=-1) + 1
+    caps = np.zeros(size, dtype=np.int64)
+    for staff_id, daily in capacity.items():
+        caps[staff_id] = daily
+    staff, day = repository.staff_touches(session, workspace_id, *days)
+    who = ints(staff)
+    local = ints([(d - date(1970, 1, 1)).days for d in day])
+    keep = who < size
+    none = np.zeros(int(keep.sum()), dtype=np.int64)
+    return caps, Ledger(none, none, none.astype(np.bool_), local[keep], who[keep])
+
+
+def reserve(
+    session: Session,
+    workspace_id: int,
+    request: ContactRequest,
+    *,
+    now: datetime,
+    policy: ContactPolicy | None = None,
+) -> Reservation:
+    """Lock the requested customers, decide every message under the policy and write the
+    outcome: reserved contacts, outbid reservations cancelled, suppressions recorded."""
+    policy = policy or get_policy(session, workspace_id)
+    ids = np.unique(request.customer_ids.astype(np.int64))
+    repository.lock_customers(session, workspace_id, ids)
+    customers = _customers(session, workspace_id, ids, policy, now)
+    new = _new_candidates(request, customers)
+    days = _day_range(new, customers.audience)
+    existing = _existing(session, workspace_id, customers, days, policy, now)
+    repository.lock_staff(session, [s for s in new.staff.tolist() if s >= 0])
+    capacity, used = _staff_state(session, workspace_id, days)
+    decisions = decide(
+        _concat(new, existing.candidates), customers.audience, Limits.compile(policy),
+        ledger=existing.fixed, staff_capacity=capacity, staff_used=used,
+    )  # fmt: skip
+    return _write(session, workspace_id, request, customers, new, existing, decisions)
+
+
+def _epoch_dates(days: IntArray) -> list[date]:
+    return days.astype("datetime64[D]").astype(object).tolist()  # type: ignore[no-any-return]
+
+
+def _times(epochs: FloatArray) -> list[datetime]:
+    return [datetime.fromtimestamp(t, UTC) for t in epochs.tolist()]
+
+
+def _write(
+    session: Session,
+    workspace_id: int,
+    request: ContactRequest,
+    customers: _Customers,
+    new: Candidates,
+    existing: _Existing,
+    decisions: Decisions,
+) -> Reservation:
+    n = len(new)
+    admitted, reason = decisions.admitted[:n], decisions.reason[:n]
+    touch_ids = np.full(n, -1, dtype=np.int64)
+    rows = np.flatnonzero(admitted)
+    channel_names = np.asarray(CHANNELS, dtype=object)
+    staff = new.staff[rows]
+    created = repository.insert_touches(session, {
+        "customer_id": customers.ids[new.customer[rows]].tolist(),
+        "channel": channel_names[new.channel[rows]].tolist(),
+        "is_promotion": new.promotion[rows].tolist(),
+        "local_day": _epoch_dates(decisions.local_day[rows]),
+        "planned_at": _times(decisions.send_at[rows]),
+        "value_fen": new.value[rows].tolist(),
+        "staff_account_id": [s if s >= 0 else None for s in staff.tolist()],
+    }, {"workspace_id": workspace_id, "status": "reserved", "source_kind": request.source_kind,
+        "source_id": request.source_id})  # fmt: skip
+    touch_ids[rows] = created
+    lost = np.flatnonzero(~decisions.admitted[n:])
+    outbid = existing.ids[lost].tolist()
+    if outbid:
+        repository.cancel_touches(session, outbid)
+        for hook in _release_hooks:
+            hook(session, outbid)
+    _record_suppressions(session, workspace_id, request, customers, new, existing, decisions, lost)
+    owner = customers.owner[new.customer]
+    sender = np.where(
+        np.isin(new.channel, [channel_code("wecom"), channel_code("staff")]), owner, -1
+    )
+    return Reservation(
+        admitted=admitted, reasons=[REASONS[r] for r in reason.tolist()],
+        send_at=decisions.send_at[:n], local_day=decisions.local_day[:n],
+        moved_days=decisions.moved_days[:n], touch_ids=touch_ids, staff_ids=sender,
+        outbid_touch_ids=outbid,
+    )  # fmt: skip
+
+
+def _record_suppressions(
+    session: Session,
+    workspace_id: int,
+    request: ContactRequest,
+    customers: _Customers,
+    new: Candidates,
+    existing: _Existing,
+    decisions: Decisions,
+    lost: IntArray,
+) -> None:
+    n = len(new)
+    channel_names = np.asarray(CHANNELS, dtype=object)
+    noted = np.flatnonzero((~decisions.admitted[:n]) | (decisions.moved_days[:n] > 0))
+    moved = decisions.moved_days[noted] > 0
+    reasons = np.asarray(REASONS, dtype=object)
+    columns = {
+        "customer_id": customers.ids[new.customer[noted]].tolist()
+        + customers.ids[existing.candidates.customer[lost]].tolist(),
+        "channel": channel_names[new.channel[noted]].tolist()
+        + channel_names[existing.candidates.channel[lost]].tolist(),
+        "source_kind": [request.source_kind] * noted.size
+        + [existing.source_kind[i] for i in lost.tolist()],
+        "source_id": [request.source_id] * noted.size
+        + [existing.source_id[i] for i in lost.tolist()],
+        "reason": reasons[decisions.reason[noted]].tolist()
+        + reasons[decisions.reason[n + lost]].tolist(),
+        "planned_at": _times(new.send_at[noted]) + _times(existing.candidates.send_at[lost]),
+        "rescheduled_to": [t if m else None for t, m in zip(
+            _times(decisions.send_at[noted]), moved.tolist(), strict=True)] + [None] * lost.size,
+    }  # fmt: skip
+    repository.insert_suppressions(session, columns, {"workspace_id": workspace_id})
+
+
+def channels_governed_by(policy: ContactPolicy, consent_channel: str) -> list[str]:
+    """Message channels an opt-out of this consent channel stops ("all": every channel)."""
+    if consent_channel == consent_rules.ALL:
+        return list(CHANNELS)
+    governed = {name: rule.consent_channel for name, rule in policy.channels.items()}
+    return [name for name in CHANNELS if governed.get(name) == consent_channel]
+
+
+def record_consent(
+    session: Session,
+    workspace_id: int,
+    customer_id: int,
+    *,
+    channel: str,
+    granted: bool,
+    source: str,
+    now: datetime,
+) -> list[int]:
+    """Record a grant or an opt-out; an opt-out takes effect at once: the customer's reserved
+    contacts on the channels it covers are cancelled (with their outbox messages) and recorded
+    as suppressed. Returns the cancelled touch ids."""
+    known = (*consent_rules.CHANNELS, consent_rules.ALL)
+    if channel not in known:
+        raise ValidationError("consent.unknown_channel", channel=channel, known=", ".join(known))
+    repository.lock_customers(session, workspace_id, np.array([customer_id], dtype=np.int64))
+    consent_repository.add_record(
+        session, workspace_id, customer_id=customer_id, channel=channel, granted=granted,
+        purpose="marketing", source=source, recorded_at=now,
+    )  # fmt: skip
+    if granted:
+        return []
+    policy = get_policy(session, workspace_id)
+    stopped = channels_governed_by(policy, channel)
+    touches = repository.reserved_touches(session, workspace_id, customer_id, stopped, now)
+    ids = [t.id for t in touches]
+    if not ids:
+        return []
+    repository.cancel_touches(session, ids)
+    for hook in _release_hooks:
+        hook(session, ids)
+    columns: dict[str, Sequence[object]] = {
+        "customer_id": [customer_id] * len(ids),
+        "channel": [t.channel for t in touches],
+        "source_kind": [t.source_kind for t in touches],
+        "source_id": [t.source_id for t in touches],
+        "reason": ["opted_out"] * len(ids),
+        "planned_at": [t.planned_at for t in touches],
+    }
+    repository.insert_suppressions(session, columns, {"workspace_id": workspace_id})
+    return ids

@@ -1,0 +1,201 @@
+"""The contact policy's enforcement on both databases: reservations, suppressions with
+reasons, outbidding, opt-outs, staff capacity."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from siyu.engage.policy import repository, service
+from siyu.engage.policy.schemas import Caps, ContactPolicy
+from siyu.kit.crypto import PiiCipher
+from siyu.kit.errors import ValidationError
+from siyu.models import ContactSuppression, ContactTouch
+from tests.fixtures.engage import NOW, consent, contact, customers, identity, staff, touch
+
+TOMORROW_10 = (NOW + timedelta(days=1)).timestamp()
+
+
+def _people(session: Session, ws: int, cipher: PiiCipher, n: int = 3) -> list[int]:
+    ids = customers(session, ws, [{"stage": "silent"}] * n)
+    for i, c in enumerate(ids):
+        identity(session, ws, c, cipher, "phone", f"1380013800{i}")
+        consent(session, ws, c, "sms", True)
+    return ids
+
+
+def _touches(session: Session, ws: int) -> list[tuple[int, str, str, int | None]]:
+    rows = session.execute(
+        select(ContactTouch.customer_id, ContactTouch.status, ContactTouch.source_kind,
+               ContactTouch.source_id)
+        .where(ContactTouch.workspace_id == ws).order_by(ContactTouch.id)
+    )  # fmt: skip
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def test_reserve_writes_touches_and_suppressions(
+    session: Session, workspace_id: int, cipher: PiiCipher
+) -> None:
+    a, b, c = _people(session, workspace_id, cipher)
+    consent(session, workspace_id, b, "all", False, at=NOW - timedelta(minutes=1))
+    touch(session, workspace_id, c, at=NOW + timedelta(days=1, hours=-1))
+    request = service.ContactRequest(
+        customer_ids=np.array([a, b, c]), channel="sms", value=50.0, send_at=TOMORROW_10,
+        source_kind="campaign", source_id=7,
+    )  # fmt: skip
+    result = service.reserve(session, workspace_id, request, now=NOW)
+    assert result.admitted.tolist() == [True, False, False]
+    assert result.reasons == ["", "opted_out", "cap_day"]
+    assert result.touch_ids[0] > 0 and result.touch_ids[1:].tolist() == [-1, -1]
+    assert _touches(session, workspace_id)[-1] == (a, "reserved", "campaign", 7)
+    noted = repository.suppressions_of(session, workspace_id, c)
+    assert [(s.reason, s.source_kind, s.source_id) for s in noted] == [("cap_day", "campaign", 7)]
+
+
+def test_rescheduled_message_is_recorded_with_its_new_time(
+    session: Session, workspace_id: int, cipher: PiiCipher
+) -> None:
+    (a,) = _people(session, workspace_id, cipher, 1)
+    touch(session, workspace_id, a, at=NOW + timedelta(days=1, hours=-1))
+    loose = ContactPolicy(overall=Caps(day=1), stages={})
+    request = service.ContactRequest(
+        customer_ids=np.array([a]), channel="sms", value=5.0, send_at=TOMORROW_10,
+        source_kind="campaign", source_id=1, reschedule_days=3,
+    )  # fmt: skip
+    result = service.reserve(session, workspace_id, request, now=NOW, policy=loose)
+    assert result.admitted.tolist() == [True] and result.moved_days.tolist() == [1]
+    (noted,) = repository.suppressions_of(session, workspace_id, a)
+    assert noted.reason == "cap_day"
+    assert noted.rescheduled_to == NOW + timedelta(days=2)
+
+
+def test_a_more_valuable_message_outbids_a_reserved_one(
+    session: Session, workspace_id: int, cipher: PiiCipher
+) -> None:
+    released: list[int] = []
+    service.on_release(lambda _s, ids: released.extend(ids))
+    try:
+        (a,) = _people(session, workspace_id, cipher, 1)
+        low = service.ContactRequest(
+            customer_ids=np.array([a]),
+            channel="sms",
+            value=10.0,
+            send_at=TOMORROW_10,
+            source_kind="campaign",
+            source_id=1,
+        )
+        first = service.reserve(session, workspace_id, low, now=NOW)
+        assert first.admitted.tolist() == [True]
+        high = service.ContactRequest(
+            customer_ids=np.array([a]),
+            channel="sms",
+            value=90.0,
+            send_at=TOMORROW_10,
+            source_kind="campaign",
+            source_id=2,
+        )
+        second = service.reserve(session, workspace_id, high, now=NOW)
+        assert second.admitted.tolist() == [True]
+        assert second.outbid_touch_ids == [int(first.touch_ids[0])] == released
+        assert _touches(session, workspace_id) == [
+            (a, "cancelled", "campaign", 1),
+            (a, "reserved", "campaign", 2),
+        ]
+        (noted,) = repository.suppressions_of(session, workspace_id, a)
+        assert (noted.reason, noted.source_id) == ("outbid", 1)
+        lower = service.ContactRequest(
+            customer_ids=np.array([a]),
+            channel="sms",
+            value=50.0,
+            send_at=TOMORROW_10,
+            source_kind="campaign",
+            source_id=3,
+        )
+        assert service.reserve(session, workspace_id, lower, now=NOW).reasons == ["cap_day"]
+    finally:
+        service._release_hooks.clear()
+
+
+def test_a_reservation_due_soon_is_never_outbid(
+    session: Session, workspace_id: int, cipher: PiiCipher
+) -> None:
+    (a,) = _people(session, workspace_id, cipher, 1)
+    soon = (NOW + timedelta(minutes=5)).timestamp()
+    low = service.ContactRequest(
+        customer_ids=np.array([a]),
+        channel="sms",
+        value=1.0,
+        send_at=soon,
+        source_kind="campaign",
+        source_id=1,
+    )
+    assert service.reserve(session, workspace_id, low, now=NOW).admitted.tolist() == [True]
+    high = service.ContactRequest(
+        customer_ids=np.array([a]),
+        channel="sms",
+        value=99.0,
+        send_at=soon,
+        source_kind="campaign",
+        source_id=2,
+    )
+    assert service.reserve(session, workspace_id, high, now=NOW).reasons == ["cap_day"]
+
+
+def test_staff_channel_uses_the_owner_and_capacity(
+    session: Session, workspace_id: int, cipher: PiiCipher
+) -> None:
+    ids = customers(session, workspace_id, [{"stage": "active"}] * 3)
+    anna = staff(session, workspace_id, "anna", capacity=2)
+    for c in ids:
+        contact(session, workspace_id, c, staff_id=anna)
+    request = service.ContactRequest(
+        customer_ids=np.array(ids), channel="staff", value=np.array([5.0, 9.0, 7.0]),
+        send_at=TOMORROW_10, source_kind="task",
+    )  # fmt: skip
+    result = service.reserve(session, workspace_id, request, now=NOW)
+    assert result.reasons == ["staff_capacity", "", ""]
+    assert result.staff_ids.tolist() == [anna] * 3
+
+
+def test_policy_is_stored_per_workspace(session: Session, workspace_id: int) -> None:
+    assert service.get_policy(session, workspace_id) == ContactPolicy()
+    changed = ContactPolicy(overall=Caps(day=2))
+    service.set_policy(session, workspace_id, changed)
+    assert service.get_policy(session, workspace_id).overall.day == 2
+    with pytest.raises(ValueError, match="time zone"):
+        ContactPolicy(default_time_zone="Mars/Olympus")
+    stored = session.scalars(select(ContactSuppression)).all()
+    assert stored == []
+
+
+def test_an_opt_out_cancels_reserved_contacts_at_once(
+    session: Session, workspace_id: int, cipher: PiiCipher
+) -> None:
+    released: list[int] = []
+    service.on_release(lambda _s, ids: released.extend(ids))
+    try:
+        (a,) = _people(session, workspace_id, cipher, 1)
+        for channel, day in (("sms", 0), ("console", 7)):  # silent: one contact a week
+            request = service.ContactRequest(
+                customer_ids=np.array([a]), channel=channel, value=1.0,
+                send_at=TOMORROW_10 + day * 86_400, source_kind="campaign", source_id=day,
+            )  # fmt: skip
+            assert service.reserve(session, workspace_id, request, now=NOW).admitted.all()
+        sms_only = service.record_consent(session, workspace_id, a, channel="sms", granted=False,
+                                          source="reply TD", now=NOW)  # fmt: skip
+        assert len(sms_only) == 1 and released == sms_only
+        everything = service.record_consent(session, workspace_id, a, channel="all",
+                                            granted=False, source="customer", now=NOW)  # fmt: skip
+        assert len(everything) == 1
+        assert [t[1] for t in _touches(session, workspace_id)] == ["cancelled", "cancelled"]
+        reasons = [s.reason for s in repository.suppressions_of(session, workspace_id, a)]
+        assert reasons == ["opted_out", "opted_out"]
+        with pytest.raises(ValidationError):
+            service.record_consent(session, workspace_id, a, channel="fax", granted=False,
+                                   source="x", now=NOW)  # fmt: skip
+    finally:
+        service._release_hooks.clear()
