@@ -14,7 +14,8 @@ from siyu.engage.policy import repository, service
 from siyu.engage.policy.schemas import Caps, ContactPolicy
 from siyu.kit.crypto import PiiCipher
 from siyu.kit.errors import ValidationError
-from siyu.models import ContactSuppression, ContactTouch
+from siyu.messaging import service as outbox
+from siyu.models import ContactSuppression, ContactTouch, OutboxMessage
 from tests.fixtures.engage import NOW, consent, contact, customers, identity, staff, touch
 
 TOMORROW_10 = (NOW + timedelta(days=1)).timestamp()
@@ -35,6 +36,15 @@ def _touches(session: Session, ws: int) -> list[tuple[int, str, str, int | None]
         .where(ContactTouch.workspace_id == ws).order_by(ContactTouch.id)
     )  # fmt: skip
     return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def _enqueue(session: Session, ws: int, customer: int, touch_id: int, channel: str = "sms") -> int:
+    (message,) = outbox.enqueue(
+        session, ws, channel=channel, keys=[f"t{touch_id}"], payloads=[{"text": "hi"}],
+        send_at=[NOW + timedelta(days=1)], source_kind="campaign", customer_ids=[customer],
+        touch_ids=[touch_id],
+    )  # fmt: skip
+    return message
 
 
 def test_reserve_writes_touches_and_suppressions(
@@ -76,48 +86,28 @@ def test_rescheduled_message_is_recorded_with_its_new_time(
 def test_a_more_valuable_message_outbids_a_reserved_one(
     session: Session, workspace_id: int, cipher: PiiCipher
 ) -> None:
-    released: list[int] = []
-    service.on_release(lambda _s, ids: released.extend(ids))
-    try:
-        (a,) = _people(session, workspace_id, cipher, 1)
-        low = service.ContactRequest(
-            customer_ids=np.array([a]),
-            channel="sms",
-            value=10.0,
-            send_at=TOMORROW_10,
-            source_kind="campaign",
-            source_id=1,
-        )
-        first = service.reserve(session, workspace_id, low, now=NOW)
-        assert first.admitted.tolist() == [True]
-        high = service.ContactRequest(
-            customer_ids=np.array([a]),
-            channel="sms",
-            value=90.0,
-            send_at=TOMORROW_10,
-            source_kind="campaign",
-            source_id=2,
-        )
-        second = service.reserve(session, workspace_id, high, now=NOW)
-        assert second.admitted.tolist() == [True]
-        assert second.outbid_touch_ids == [int(first.touch_ids[0])] == released
-        assert _touches(session, workspace_id) == [
-            (a, "cancelled", "campaign", 1),
-            (a, "reserved", "campaign", 2),
-        ]
-        (noted,) = repository.suppressions_of(session, workspace_id, a)
-        assert (noted.reason, noted.source_id) == ("outbid", 1)
-        lower = service.ContactRequest(
-            customer_ids=np.array([a]),
-            channel="sms",
-            value=50.0,
-            send_at=TOMORROW_10,
-            source_kind="campaign",
-            source_id=3,
-        )
-        assert service.reserve(session, workspace_id, lower, now=NOW).reasons == ["cap_day"]
-    finally:
-        service._release_hooks.clear()
+    (a,) = _people(session, workspace_id, cipher, 1)
+
+    def ask(value: float, source: int) -> service.ContactRequest:
+        return service.ContactRequest(customer_ids=np.array([a]), channel="sms", value=value,
+                                      send_at=TOMORROW_10, source_kind="campaign",
+                                      source_id=source)  # fmt: skip
+
+    first = service.reserve(session, workspace_id, ask(10.0, 1), now=NOW)
+    assert first.admitted.tolist() == [True]
+    message = _enqueue(session, workspace_id, a, int(first.touch_ids[0]))
+    second = service.reserve(session, workspace_id, ask(90.0, 2), now=NOW)
+    assert second.admitted.tolist() == [True]
+    assert second.outbid_touch_ids == [int(first.touch_ids[0])]
+    assert _touches(session, workspace_id) == [
+        (a, "cancelled", "campaign", 1),
+        (a, "reserved", "campaign", 2),
+    ]
+    session.expire_all()
+    assert session.get(OutboxMessage, message).status == "cancelled"  # type: ignore[union-attr]
+    (noted,) = repository.suppressions_of(session, workspace_id, a)
+    assert (noted.reason, noted.source_id) == ("outbid", 1)
+    assert service.reserve(session, workspace_id, ask(50.0, 3), now=NOW).reasons == ["cap_day"]
 
 
 def test_a_reservation_due_soon_is_never_outbid(
@@ -175,27 +165,29 @@ def test_policy_is_stored_per_workspace(session: Session, workspace_id: int) -> 
 def test_an_opt_out_cancels_reserved_contacts_at_once(
     session: Session, workspace_id: int, cipher: PiiCipher
 ) -> None:
-    released: list[int] = []
-    service.on_release(lambda _s, ids: released.extend(ids))
-    try:
-        (a,) = _people(session, workspace_id, cipher, 1)
-        for channel, day in (("sms", 0), ("console", 7)):  # silent: one contact a week
-            request = service.ContactRequest(
-                customer_ids=np.array([a]), channel=channel, value=1.0,
-                send_at=TOMORROW_10 + day * 86_400, source_kind="campaign", source_id=day,
-            )  # fmt: skip
-            assert service.reserve(session, workspace_id, request, now=NOW).admitted.all()
-        sms_only = service.record_consent(session, workspace_id, a, channel="sms", granted=False,
-                                          source="reply TD", now=NOW)  # fmt: skip
-        assert len(sms_only) == 1 and released == sms_only
-        everything = service.record_consent(session, workspace_id, a, channel="all",
-                                            granted=False, source="customer", now=NOW)  # fmt: skip
-        assert len(everything) == 1
-        assert [t[1] for t in _touches(session, workspace_id)] == ["cancelled", "cancelled"]
-        reasons = [s.reason for s in repository.suppressions_of(session, workspace_id, a)]
-        assert reasons == ["opted_out", "opted_out"]
-        with pytest.raises(ValidationError):
-            service.record_consent(session, workspace_id, a, channel="fax", granted=False,
-                                   source="x", now=NOW)  # fmt: skip
-    finally:
-        service._release_hooks.clear()
+    (a,) = _people(session, workspace_id, cipher, 1)
+    messages = []
+    for channel, day in (("sms", 0), ("console", 7)):  # silent: one contact a week
+        request = service.ContactRequest(
+            customer_ids=np.array([a]), channel=channel, value=1.0,
+            send_at=TOMORROW_10 + day * 86_400, source_kind="campaign", source_id=day,
+        )  # fmt: skip
+        reserved = service.reserve(session, workspace_id, request, now=NOW)
+        assert reserved.admitted.all()
+        messages.append(_enqueue(session, workspace_id, a, int(reserved.touch_ids[0]), channel))
+    sms_only = service.record_consent(session, workspace_id, a, channel="sms", granted=False,
+                                      source="reply TD", now=NOW)  # fmt: skip
+    assert len(sms_only) == 1
+    statuses = [session.get(OutboxMessage, m).status for m in messages]  # type: ignore[union-attr]
+    assert statuses == ["cancelled", "pending"]
+    everything = service.record_consent(session, workspace_id, a, channel="all",
+                                        granted=False, source="customer", now=NOW)  # fmt: skip
+    assert len(everything) == 1
+    session.expire_all()
+    assert session.get(OutboxMessage, messages[1]).status == "cancelled"  # type: ignore[union-attr]
+    assert [t[1] for t in _touches(session, workspace_id)] == ["cancelled", "cancelled"]
+    reasons = [s.reason for s in repository.suppressions_of(session, workspace_id, a)]
+    assert reasons == ["opted_out", "opted_out"]
+    with pytest.raises(ValidationError):
+        service.record_consent(session, workspace_id, a, channel="fax", granted=False,
+                               source="x", now=NOW)  # fmt: skip

@@ -7,6 +7,7 @@ from siyu.models.contact_policy import ContactState, ContactSuppression, Contact
 from siyu.models.customer import Customer, CustomerMerge, Identity
 from siyu.models.imports import ImportBatch
 from siyu.models.order import Order, OrderLine, Refund
+from siyu.models.outbox import DeliveryAttempt, OutboxMessage
 from siyu.models.product import Product
 from siyu.models.profile import CustomerProfile
 from siyu.models.segment import CustomerTag, Segment
@@ -26,11 +27,13 @@ __all__ = [
     "CustomerMerge",
     "CustomerProfile",
     "CustomerTag",
+    "DeliveryAttempt",
     "EngageSetting",
     "Identity",
     "ImportBatch",
     "Order",
     "OrderLine",
+    "OutboxMessage",
     "Product",
     "Refund",
     "Segment",

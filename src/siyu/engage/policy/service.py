@@ -8,7 +8,7 @@ decision and its effect commit together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -33,6 +33,7 @@ from siyu.engage.policy.rules import (
 )
 from siyu.engage.policy.schemas import CHANNELS, STAGES, ContactPolicy
 from siyu.kit.errors import ValidationError
+from siyu.messaging import repository as outbox
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -43,15 +44,6 @@ BUMPABLE = frozenset({"campaign", "playbook", "journey", "sop"})
 """Sources whose reserved contacts a more valuable message may take the slot of (a staff
 member's task list is never rewritten under them)."""
 MONTH_MARGIN = 31
-
-ReleaseHook = Callable[[Session, Sequence[int]], None]
-_release_hooks: list[ReleaseHook] = []
-
-
-def on_release(hook: ReleaseHook) -> ReleaseHook:
-    """Register a function told of touches given up (the outbox cancels their messages)."""
-    _release_hooks.append(hook)
-    return hook
 
 
 def get_policy(session: Session, workspace_id: int) -> ContactPolicy:
@@ -312,8 +304,7 @@ def _write(
     outbid = existing.ids[lost].tolist()
     if outbid:
         repository.cancel_touches(session, outbid)
-        for hook in _release_hooks:
-            hook(session, outbid)
+        outbox.cancel_for_touches(session, outbid)
     _record_suppressions(session, workspace_id, request, customers, new, existing, decisions, lost)
     owner = customers.owner[new.customer]
     sender = np.where(
@@ -398,8 +389,7 @@ def record_consent(
     if not ids:
         return []
     repository.cancel_touches(session, ids)
-    for hook in _release_hooks:
-        hook(session, ids)
+    outbox.cancel_for_touches(session, ids)
     columns: dict[str, Sequence[object]] = {
         "customer_id": [customer_id] * len(ids),
         "channel": [t.channel for t in touches],

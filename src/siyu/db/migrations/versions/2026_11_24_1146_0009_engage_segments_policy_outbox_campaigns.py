@@ -2,7 +2,7 @@
 
 Revision ID: 0009
 Revises: 0005 (0008 after the merge)
-Create Date: 2026-11-24 11:20:24.769813
+Create Date: 2026-11-24 11:46:10.070295
 """
 
 from collections.abc import Sequence
@@ -215,11 +215,135 @@ def upgrade() -> None:
             "ix_customer_tag_workspace_tag", ["workspace_id", "tag"], unique=False
         )
 
+    op.create_table(
+        "outbox_message",
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column(
+            "customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("target", sa.String(length=128), nullable=False),
+        sa.Column(
+            "staff_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("touch_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("idempotency_key", sa.String(length=128), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("source_kind", sa.String(length=16), nullable=False),
+        sa.Column("source_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("leased_by", sa.String(length=64), nullable=True),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("provider_ref", sa.String(length=128), nullable=False),
+        sa.Column("last_error", sa.String(length=500), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "workspace_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customer.id"],
+            name=op.f("fk_outbox_message_customer_id_customer"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["staff_account_id"],
+            ["staff_account.id"],
+            name=op.f("fk_outbox_message_staff_account_id_staff_account"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["touch_id"],
+            ["contact_touch.id"],
+            name=op.f("fk_outbox_message_touch_id_contact_touch"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspace.id"],
+            name=op.f("fk_outbox_message_workspace_id_workspace"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_message")),
+        sa.UniqueConstraint(
+            "workspace_id",
+            "idempotency_key",
+            name=op.f("uq_outbox_message_workspace_id_idempotency_key"),
+        ),
+    )
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_outbox_message_due",
+            ["workspace_id", "channel", "status", "next_attempt_at"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_outbox_message_source", ["workspace_id", "source_kind", "source_id"], unique=False
+        )
+        batch_op.create_index("ix_outbox_message_touch", ["touch_id"], unique=False)
+
+    op.create_table(
+        "delivery_attempt",
+        sa.Column(
+            "message_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("attempt", sa.Integer(), nullable=False),
+        sa.Column("worker", sa.String(length=64), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("duration_ms", sa.Integer(), nullable=False),
+        sa.Column("outcome", sa.String(length=12), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("detail", sa.String(length=500), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "workspace_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["message_id"],
+            ["outbox_message.id"],
+            name=op.f("fk_delivery_attempt_message_id_outbox_message"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspace.id"],
+            name=op.f("fk_delivery_attempt_workspace_id_workspace"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_delivery_attempt")),
+    )
+    with op.batch_alter_table("delivery_attempt", schema=None) as batch_op:
+        batch_op.create_index("ix_delivery_attempt_message", ["message_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("delivery_attempt", schema=None) as batch_op:
+        batch_op.drop_index("ix_delivery_attempt_message")
+
+    op.drop_table("delivery_attempt")
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_message_touch")
+        batch_op.drop_index("ix_outbox_message_source")
+        batch_op.drop_index("ix_outbox_message_due")
+
+    op.drop_table("outbox_message")
     with op.batch_alter_table("customer_tag", schema=None) as batch_op:
         batch_op.drop_index("ix_customer_tag_workspace_tag")
 
