@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(
         default=None, description="HMAC-SHA256 key that signs each webhook."
     )
+    wecom_adapter: str = Field(
+        default="",
+        description="'module:function' that takes the Settings and returns the WeCom adapter's "
+        "batch sender (siyu.messaging.channels.wecom.WeComBatchSender); empty: no WeCom channel.",
+    )
     delivery_timeout: float = Field(default=10.0, gt=0, description="Seconds per send attempt.")
     delivery_max_attempts: int = Field(default=8, ge=1, description="Attempts before dead.")
 

@@ -11,12 +11,15 @@ from typing import Any
 
 import pytest
 
+from siyu.config import Settings
+from siyu.kit.errors import SiyuError
 from siyu.messaging.channels.base import Envelope, send_many
 from siyu.messaging.channels.console import ConsoleChannel
 from siyu.messaging.channels.email import EmailChannel, message_id
 from siyu.messaging.channels.sms import SmsGatewayChannel
 from siyu.messaging.channels.webhook import WebhookChannel
 from siyu.messaging.channels.wecom import WeComBatchResult, WeComChannel
+from siyu.messaging.tasks import channels_from_settings
 from tests.servers import HttpEndpoint, SmtpServer
 
 
@@ -146,3 +149,16 @@ def test_wecom_groups_a_batch_by_sender_and_content() -> None:
                                                      ("bo", ["wm_c", "wm_gone"])]  # fmt: skip
     send_many(channel, batch[:1])
     assert adapter.calls[-1][1] == []  # the adapter drops a key it has seen
+
+
+def adapter_from_settings(_settings: Settings) -> _Adapter:
+    return _Adapter()
+
+
+def test_the_wecom_adapter_plugs_in_by_setting() -> None:
+    named = Settings(wecom_adapter="tests.integration.test_channels:adapter_from_settings")
+    channels = channels_from_settings(named, io.StringIO())
+    assert isinstance(channels["wecom"], WeComChannel) and "sms" not in channels
+    with pytest.raises(SiyuError) as missing:
+        channels_from_settings(Settings(wecom_adapter="nowhere.at_all:x"), io.StringIO())
+    assert "SIYU_WECOM_ADAPTER" in missing.value.message("en")

@@ -138,6 +138,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Unknown consent channel '{channel}'; use one of {known}.",
         "zh-CN": "未知的授权渠道“{channel}”，可用：{known}。",
     },
+    "worker.wecom_adapter": {
+        "en": "Cannot load the WeCom adapter '{name}' (SIYU_WECOM_ADAPTER): {reason}",
+        "zh-CN": "无法加载企业微信适配器“{name}”（SIYU_WECOM_ADAPTER）：{reason}",
+    },
     "policy.invalid": {
         "en": "The contact policy is invalid: {detail}",
         "zh-CN": "触达策略无效：{detail}",

@@ -7,6 +7,7 @@ spending attempts while the other lanes go on at full speed.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import math
 import os
@@ -24,11 +25,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from siyu.config import Settings
 from siyu.kit.crypto import PiiCipher
+from siyu.kit.errors import SiyuError
 from siyu.messaging.channels.base import Channel
 from siyu.messaging.channels.console import ConsoleChannel
 from siyu.messaging.channels.email import EmailChannel
 from siyu.messaging.channels.sms import SmsGatewayChannel
 from siyu.messaging.channels.webhook import WebhookChannel
+from siyu.messaging.channels.wecom import WeComBatchSender, WeComChannel
 from siyu.messaging.rules import Breaker
 from siyu.messaging.service import BatchReport, Dispatcher
 
@@ -58,7 +61,21 @@ def channels_from_settings(settings: Settings, console: TextIO) -> dict[str, Cha
             timeout=timeout, security=settings.smtp_security, user=settings.smtp_user,
             password=password,
         )  # fmt: skip
+    if settings.wecom_adapter:
+        found["wecom"] = WeComChannel(load_wecom_adapter(settings))
     return found
+
+
+def load_wecom_adapter(settings: Settings) -> WeComBatchSender:
+    """Build the WeCom adapter named by SIYU_WECOM_ADAPTER ('module:function')."""
+    module_name, _, function = settings.wecom_adapter.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module_name), function or "from_settings")
+    except (ImportError, AttributeError) as exc:
+        raise SiyuError("worker.wecom_adapter", name=settings.wecom_adapter,
+                        reason=str(exc)) from None  # fmt: skip
+    adapter: WeComBatchSender = factory(settings)
+    return adapter
 
 
 @dataclass
