@@ -61,3 +61,31 @@ def test_policy_and_consent(demo_home: Path) -> None:
     assert unknown.returncode == 2 and "fax" in unknown.stderr
     why = siyu(demo_home, "policy", "why", "3")
     assert why.returncode == 0
+
+
+def test_campaign_from_segment_to_results(demo_home: Path) -> None:
+    assert (
+        siyu(demo_home, "segment", "create", "buyers", "--rule", "n_purchases >= 1").returncode == 0
+    )
+    assert siyu(demo_home, "holdout", "set", "0.05").returncode == 0
+    banned = siyu(demo_home, "campaign", "create", "bad", "--segment", "buyers", "--channel",
+                  "console", "--send-at", "2030-01-01 10:00", "--text", "全网第一的精华",
+                  locale="zh-CN")  # fmt: skip
+    assert banned.returncode == 2 and "全网第一" in banned.stderr and "违禁词" in banned.stderr
+    created = siyu(demo_home, "campaign", "create", "spring", "--segment", "buyers",
+                   "--channel", "console", "--send-at", "2030-01-01 10:00", "--text",
+                   "{tier}您好", "--variant", "B=新品上市", "--control", "0.2")  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    planned = siyu(demo_home, "campaign", "plan", "spring")
+    assert planned.returncode == 0, planned.stderr
+    assert "decisions/s" in planned.stdout and "variant B" in planned.stdout
+    launched = siyu(demo_home, "campaign", "launch", "spring")
+    assert launched.returncode == 0, launched.stderr
+    assert "messages queued" in launched.stdout
+    listed = siyu(demo_home, "campaign", "list")
+    assert "launched" in listed.stdout
+    shown = siyu(demo_home, "campaign", "results", "spring")
+    assert shown.returncode == 0, shown.stderr
+    assert "window still open" in shown.stdout and "treatment" in shown.stdout
+    delivered = siyu(demo_home, "worker", "--once")
+    assert delivered.returncode == 0, delivered.stderr

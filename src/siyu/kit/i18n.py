@@ -142,6 +142,37 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Cannot load the WeCom adapter '{name}' (SIYU_WECOM_ADAPTER): {reason}",
         "zh-CN": "无法加载企业微信适配器“{name}”（SIYU_WECOM_ADAPTER）：{reason}",
     },
+    "campaign.exists": {
+        "en": "A campaign '{code}' already exists.",
+        "zh-CN": "活动“{code}”已存在。",
+    },
+    "campaign.not_found": {
+        "en": "No campaign '{code}'. `siyu campaign list` shows them.",
+        "zh-CN": "没有活动“{code}”。可用 `siyu campaign list` 查看。",
+    },
+    "campaign.variant_codes": {
+        "en": "Each variant needs its own code, not: {codes}.",
+        "zh-CN": "每个版本需要不同的代码，而不是：{codes}。",
+    },
+    "campaign.unknown_variables": {
+        "en": "Variant {variant} uses variables siyu cannot fill: {names}.",
+        "zh-CN": "版本 {variant} 使用了无法填充的变量：{names}。",
+    },
+    "campaign.not_draft": {
+        "en": "Campaign '{code}' is {status}: only a draft (or an interrupted launch) can be "
+        "launched.",
+        "zh-CN": "活动“{code}”状态为 {status}：只有草稿（或中断的发布）可以发布。",
+    },
+    "campaign.not_launched": {
+        "en": "Campaign '{code}' has not been launched: there are no results yet.",
+        "zh-CN": "活动“{code}”尚未发布，还没有结果。",
+    },
+    "content.banned_words": {
+        "en": "The text holds banned words ({found}); change it before it can be scheduled. "
+        "`siyu content banned` lists the words.",
+        "zh-CN": "文案含有违禁词（{found}），修改后才能排期。"
+        "可用 `siyu content banned` 查看违禁词。",
+    },
     "policy.invalid": {
         "en": "The contact policy is invalid: {detail}",
         "zh-CN": "触达策略无效：{detail}",

@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from siyu.db import bulk
-from siyu.models import DeliveryAttempt, Identity, OutboxMessage, StaffAccount
+from siyu.models import Customer, DeliveryAttempt, Identity, OutboxMessage, StaffAccount
 
 IN_CHUNK = 1_000
 DUE = ("pending", "sending")
@@ -202,6 +202,22 @@ def encrypted_addresses(
             .order_by(Identity.id)
         )
         found.update((r[0], r[1]) for r in rows)
+    return found
+
+
+def encrypted_names(
+    session: Session, workspace_id: int, customer_ids: Sequence[int]
+) -> dict[int, bytes]:
+    """Customers' encrypted names (those that have one)."""
+    found: dict[int, bytes] = {}
+    ids = sorted(set(customer_ids))
+    for start in range(0, len(ids), IN_CHUNK):
+        rows = session.execute(
+            select(Customer.id, Customer.name_enc)
+            .where(Customer.workspace_id == workspace_id, Customer.name_enc.is_not(None))
+            .where(Customer.id.in_(ids[start : start + IN_CHUNK]))
+        )
+        found.update((r[0], r[1]) for r in rows if r[1] is not None)
     return found
 
 

@@ -34,6 +34,11 @@ from siyu.messaging.repository import Claimed
 from siyu.messaging.rules import retry_delay, scrub
 
 log = logging.getLogger(__name__)
+NAME_FIELD = "{name}"
+
+
+def _personal(message: Claimed) -> bool:
+    return any(isinstance(v, str) and NAME_FIELD in v for v in message.payload.values())
 
 
 def enqueue(
@@ -186,6 +191,8 @@ class Dispatcher:
         codes = repository.staff_codes(
             session, [c.staff_account_id for c in claimed if c.staff_account_id is not None]
         )
+        named = [c.customer_id for c in claimed if c.customer_id is not None and _personal(c)]
+        names = repository.encrypted_names(session, self.workspace_id, named) if named else {}
         envelopes: list[Envelope | None] = []
         for message in claimed:
             secret = found.get(message.customer_id) if message.customer_id is not None else None
@@ -194,12 +201,22 @@ class Dispatcher:
                 continue
             envelopes.append(Envelope(
                 message_id=message.id, idempotency_key=message.idempotency_key,
-                channel=channel, payload=message.payload, customer_id=message.customer_id,
+                channel=channel, payload=self._personalise(message, names),
+                customer_id=message.customer_id,
                 recipient=self.cipher.decrypt(secret) if secret is not None else "",
                 sender=codes.get(message.staff_account_id or -1, ""), target=message.target,
                 attempt=message.attempts,
             ))  # fmt: skip
         return envelopes
+
+    def _personalise(self, message: Claimed, names: Mapping[int, bytes]) -> dict[str, Any]:
+        """Fill {name} now, from the encrypted name: it is never stored in the outbox."""
+        if not _personal(message):
+            return message.payload
+        secret = names.get(message.customer_id or -1)
+        name = self.cipher.decrypt(secret) if secret is not None else ""
+        return {k: v.replace(NAME_FIELD, name) if isinstance(v, str) else v
+                for k, v in message.payload.items()}  # fmt: skip
 
     def _deliver(
         self,

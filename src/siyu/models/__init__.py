@@ -1,5 +1,6 @@
 """ORM classes, one file per aggregate; importing this package registers them all."""
 
+from siyu.models.campaign import Campaign, CampaignMember, CampaignVariant
 from siyu.models.channel import Channel, ChannelCost
 from siyu.models.consent import ConsentRecord
 from siyu.models.contact import Contact
@@ -16,6 +17,9 @@ from siyu.models.staff import StaffAccount
 from siyu.models.workspace import Workspace
 
 __all__ = [
+    "Campaign",
+    "CampaignMember",
+    "CampaignVariant",
     "Channel",
     "ChannelCost",
     "ConsentRecord",

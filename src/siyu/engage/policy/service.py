@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from siyu.consent import repository as consent_repository
 from siyu.consent import rules as consent_rules
-from siyu.db.columns import floats, ints
+from siyu.db.columns import codes, floats, ints
 from siyu.engage.policy import repository
 from siyu.engage.policy.rules import (
     REASONS,
@@ -93,15 +93,12 @@ class _Customers:
     owner: IntArray  # staff account that owns the customer's WeCom contact, -1 when none
 
 
-def _offsets(zones: list[str | None], default: str, now: datetime) -> IntArray:
-    cache: dict[str, int] = {}
-    out = np.empty(len(zones), dtype=np.int64)
-    for i, zone in enumerate(zones):
-        name = zone or default
-        if name not in cache:
-            offset = ZoneInfo(name).utcoffset(now.replace(tzinfo=None))
-            cache[name] = int(offset.total_seconds()) if offset else 0
-        out[i] = cache[name]
+def _offsets(zones: list[str], now: datetime) -> IntArray:
+    """UTC offsets of time zones at `now` (seconds)."""
+    out = np.zeros(len(zones), dtype=np.int64)
+    for i, name in enumerate(zones):
+        offset = ZoneInfo(name).utcoffset(now.replace(tzinfo=None))
+        out[i] = int(offset.total_seconds()) if offset else 0
     return out
 
 
@@ -112,22 +109,22 @@ def _customers(
     found, stages, zones = repository.customer_facts(session, workspace_id, ids)
     at, hit = _positions(ids, found)
     stage = np.zeros(n, dtype=np.int64)
-    stage_index = {name: i for i, name in enumerate(STAGES)}
-    stage[at[hit]] = [stage_index.get(s, 0) for s, ok in zip(stages, hit, strict=True) if ok]
-    zone_of: list[str | None] = [None] * n
-    for position, zone, ok in zip(at.tolist(), zones, hit.tolist(), strict=True):
-        if ok:
-            zone_of[position] = zone
+    stage[at[hit]] = np.maximum(codes(stages, STAGES)[hit], 0)
+    zone_names = sorted({z for z in zones if z} | {policy.default_time_zone})
+    zone_codes = codes(zones, zone_names)
+    zone_codes[zone_codes < 0] = zone_names.index(policy.default_time_zone)
+    zone = np.full(n, zone_names.index(policy.default_time_zone), dtype=np.int64)
+    zone[at[hit]] = zone_codes[hit]
     consent = consent_rules.states_of(repository.latest_consents(session, workspace_id, ids), ids)
     reachable = np.ones((n, len(CHANNELS)), dtype=np.bool_)
     customers, kinds = repository.identity_kinds(session, workspace_id, ids, ("phone", "email"))
-    for channel, kind in (("sms", "phone"), ("email", "email")):
-        holders = ints([c for c, k in zip(customers, kinds, strict=True) if k == kind])
-        reachable[:, channel_code(channel)] = np.isin(ids, holders)
+    holder, kind = ints(customers), codes(kinds, ("phone", "email"))
+    for channel, k in (("sms", 0), ("email", 1)):
+        reachable[:, channel_code(channel)] = np.isin(ids, holder[kind == k])
     owner = _owners(session, workspace_id, ids)
     for channel in ("wecom", "staff"):
         reachable[:, channel_code(channel)] = owner >= 0
-    offsets = _offsets(zone_of, policy.default_time_zone, now)
+    offsets = _offsets(zone_names, now)[zone]
     return _Customers(ids, Audience(stage, offsets, consent, reachable), owner)
 
 
@@ -240,6 +237,40 @@ def _staff_state(
     return caps, Ledger(none, none, none.astype(np.bool_), local[keep], who[keep])
 
 
+@dataclass
+class _Prepared:
+    customers: _Customers
+    new: Candidates
+    existing: _Existing
+    decisions: Decisions
+
+
+def _prepare(
+    session: Session,
+    workspace_id: int,
+    request: ContactRequest,
+    now: datetime,
+    policy: ContactPolicy,
+    *,
+    lock: bool,
+) -> _Prepared:
+    ids = np.unique(request.customer_ids.astype(np.int64))
+    if lock:
+        repository.lock_customers(session, workspace_id, ids)
+    customers = _customers(session, workspace_id, ids, policy, now)
+    new = _new_candidates(request, customers)
+    days = _day_range(new, customers.audience)
+    existing = _existing(session, workspace_id, customers, days, policy, now)
+    if lock:
+        repository.lock_staff(session, [s for s in new.staff.tolist() if s >= 0])
+    capacity, used = _staff_state(session, workspace_id, days)
+    decisions = decide(
+        _concat(new, existing.candidates), customers.audience, Limits.compile(policy),
+        ledger=existing.fixed, staff_capacity=capacity, staff_used=used,
+    )  # fmt: skip
+    return _Prepared(customers, new, existing, decisions)
+
+
 def reserve(
     session: Session,
     workspace_id: int,
@@ -251,19 +282,43 @@ def reserve(
     """Lock the requested customers, decide every message under the policy and write the
     outcome: reserved contacts, outbid reservations cancelled, suppressions recorded."""
     policy = policy or get_policy(session, workspace_id)
-    ids = np.unique(request.customer_ids.astype(np.int64))
-    repository.lock_customers(session, workspace_id, ids)
-    customers = _customers(session, workspace_id, ids, policy, now)
-    new = _new_candidates(request, customers)
-    days = _day_range(new, customers.audience)
-    existing = _existing(session, workspace_id, customers, days, policy, now)
-    repository.lock_staff(session, [s for s in new.staff.tolist() if s >= 0])
-    capacity, used = _staff_state(session, workspace_id, days)
-    decisions = decide(
-        _concat(new, existing.candidates), customers.audience, Limits.compile(policy),
-        ledger=existing.fixed, staff_capacity=capacity, staff_used=used,
+    ready = _prepare(session, workspace_id, request, now, policy, lock=True)
+    return _write(session, workspace_id, request, ready.customers, ready.new, ready.existing,
+                  ready.decisions)  # fmt: skip
+
+
+def evaluate(
+    session: Session,
+    workspace_id: int,
+    request: ContactRequest,
+    *,
+    now: datetime,
+    policy: ContactPolicy | None = None,
+) -> Reservation:
+    """Decide every message as ``reserve`` would, without locking or writing anything (for
+    plans, and for a control group's "would have been contacted")."""
+    policy = policy or get_policy(session, workspace_id)
+    ready = _prepare(session, workspace_id, request, now, policy, lock=False)
+    return _answer(ready.customers, ready.new, ready.decisions, np.full(len(ready.new), -1), [])
+
+
+def _answer(
+    customers: _Customers,
+    new: Candidates,
+    decisions: Decisions,
+    touch_ids: IntArray,
+    outbid: list[int],
+) -> Reservation:
+    n = len(new)
+    owner = customers.owner[new.customer]
+    personal = np.isin(new.channel, [channel_code("wecom"), channel_code("staff")])
+    reasons = np.asarray(REASONS, dtype=object)[decisions.reason[:n]].tolist()
+    return Reservation(
+        admitted=decisions.admitted[:n], reasons=reasons,
+        send_at=decisions.send_at[:n], local_day=decisions.local_day[:n],
+        moved_days=decisions.moved_days[:n], touch_ids=touch_ids,
+        staff_ids=np.where(personal, owner, -1), outbid_touch_ids=outbid,
     )  # fmt: skip
-    return _write(session, workspace_id, request, customers, new, existing, decisions)
 
 
 def _epoch_dates(days: IntArray) -> list[date]:
@@ -284,9 +339,8 @@ def _write(
     decisions: Decisions,
 ) -> Reservation:
     n = len(new)
-    admitted, reason = decisions.admitted[:n], decisions.reason[:n]
     touch_ids = np.full(n, -1, dtype=np.int64)
-    rows = np.flatnonzero(admitted)
+    rows = np.flatnonzero(decisions.admitted[:n])
     channel_names = np.asarray(CHANNELS, dtype=object)
     staff = new.staff[rows]
     created = repository.insert_touches(session, {
@@ -306,16 +360,7 @@ def _write(
         repository.cancel_touches(session, outbid)
         outbox.cancel_for_touches(session, outbid)
     _record_suppressions(session, workspace_id, request, customers, new, existing, decisions, lost)
-    owner = customers.owner[new.customer]
-    sender = np.where(
-        np.isin(new.channel, [channel_code("wecom"), channel_code("staff")]), owner, -1
-    )
-    return Reservation(
-        admitted=admitted, reasons=[REASONS[r] for r in reason.tolist()],
-        send_at=decisions.send_at[:n], local_day=decisions.local_day[:n],
-        moved_days=decisions.moved_days[:n], touch_ids=touch_ids, staff_ids=sender,
-        outbid_touch_ids=outbid,
-    )  # fmt: skip
+    return _answer(customers, new, decisions, touch_ids, outbid)
 
 
 def _record_suppressions(

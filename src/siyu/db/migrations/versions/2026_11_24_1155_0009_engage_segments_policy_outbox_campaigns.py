@@ -2,7 +2,7 @@
 
 Revision ID: 0009
 Revises: 0005 (0008 after the merge)
-Create Date: 2026-11-24 11:46:10.070295
+Create Date: 2026-11-24 11:55:01.367062
 """
 
 from collections.abc import Sequence
@@ -63,6 +63,52 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_segment")),
         sa.UniqueConstraint("workspace_id", "code", name=op.f("uq_segment_workspace_id_code")),
+    )
+    op.create_table(
+        "campaign",
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column(
+            "segment_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("audience_rule", sa.JSON(), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("send_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("offer", sa.String(length=8), nullable=False),
+        sa.Column("is_major", sa.Boolean(), nullable=False),
+        sa.Column("expected_uplift", sa.Float(), nullable=False),
+        sa.Column("control_share", sa.Float(), nullable=False),
+        sa.Column("use_holdout", sa.Boolean(), nullable=False),
+        sa.Column("reschedule_days", sa.Integer(), nullable=False),
+        sa.Column("attribution_days", sa.Integer(), nullable=False),
+        sa.Column("seed", sa.BigInteger(), nullable=False),
+        sa.Column("launched_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "workspace_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["segment_id"],
+            ["segment.id"],
+            name=op.f("fk_campaign_segment_id_segment"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspace.id"],
+            name=op.f("fk_campaign_workspace_id_workspace"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_campaign")),
+        sa.UniqueConstraint("workspace_id", "code", name=op.f("uq_campaign_workspace_id_code")),
     )
     op.create_table(
         "contact_state",
@@ -216,6 +262,66 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "campaign_member",
+        sa.Column(
+            "campaign_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("arm", sa.String(length=10), nullable=False),
+        sa.Column("variant", sa.String(length=16), nullable=False),
+        sa.Column("eligible", sa.Boolean(), nullable=False),
+        sa.Column("reason", sa.String(length=24), nullable=False),
+        sa.Column(
+            "message_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("send_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("value_fen", sa.Float(), nullable=False),
+        sa.Column("prior_purchases", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["campaign.id"],
+            name=op.f("fk_campaign_member_campaign_id_campaign"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customer.id"],
+            name=op.f("fk_campaign_member_customer_id_customer"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("campaign_id", "customer_id", name=op.f("pk_campaign_member")),
+    )
+    with op.batch_alter_table("campaign_member", schema=None) as batch_op:
+        batch_op.create_index("ix_campaign_member_customer", ["customer_id"], unique=False)
+
+    op.create_table(
+        "campaign_variant",
+        sa.Column(
+            "campaign_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("code", sa.String(length=16), nullable=False),
+        sa.Column("weight", sa.Float(), nullable=False),
+        sa.Column("content", sa.JSON(), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["campaign.id"],
+            name=op.f("fk_campaign_variant_campaign_id_campaign"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_campaign_variant")),
+        sa.UniqueConstraint(
+            "campaign_id", "code", name=op.f("uq_campaign_variant_campaign_id_code")
+        ),
+    )
+    op.create_table(
         "outbox_message",
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column(
@@ -344,6 +450,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_outbox_message_due")
 
     op.drop_table("outbox_message")
+    op.drop_table("campaign_variant")
+    with op.batch_alter_table("campaign_member", schema=None) as batch_op:
+        batch_op.drop_index("ix_campaign_member_customer")
+
+    op.drop_table("campaign_member")
     with op.batch_alter_table("customer_tag", schema=None) as batch_op:
         batch_op.drop_index("ix_customer_tag_workspace_tag")
 
@@ -359,6 +470,7 @@ def downgrade() -> None:
 
     op.drop_table("contact_suppression")
     op.drop_table("contact_state")
+    op.drop_table("campaign")
     op.drop_table("segment")
     op.drop_table("engage_setting")
     # ### end Alembic commands ###
