@@ -78,6 +78,8 @@ def test_plan_launch_and_resume(committed_session: Session, cipher: PiiCipher) -
     _create(brand)
     with brand.sessions() as session:
         plan = service.plan(session, brand.workspace_id, "spring", NOW)
+        fast = service.plan(session, brand.workspace_id, "spring", NOW, committed=True)
+    assert fast.model_dump(exclude={"seconds"}) == plan.model_dump(exclude={"seconds"})
     assert plan.audience == 300 and plan.holdout + plan.control + plan.treatment == 300
     assert 10 <= plan.holdout <= 50 and 40 <= plan.control <= 110
     assert plan.by_reason.get("promotion_cap_month", 0) > 0  # active: no discounts

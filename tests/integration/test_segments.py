@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from siyu.kit.errors import NotFoundError, ValidationError
+from siyu.models import Workspace
 from siyu.pool.repository import create_channel
 from siyu.segments import repository, service
 from siyu.segments.rules import RuleError
@@ -124,3 +125,25 @@ def test_tags_are_added_once_and_removed(session: Session, workspace_id: int) ->
     assert repository.remove_tags(session, workspace_id, ids, "vip") == 3
     node = service.compile_rule(session, workspace_id, "tags has vip")
     assert service.members(session, workspace_id, node, NOW).size == 0
+
+
+@pytest.mark.committed
+def test_the_committed_reader_sees_the_same(committed_session: Session) -> None:
+    session = committed_session
+    workspace = Workspace(slug="fast", name="fast")
+    session.add(workspace)
+    session.flush()
+    _brand(session, workspace.id)
+    session.commit()
+    rules = [
+        "tags has vip",
+        "consent.sms = granted",
+        "touches_30d >= 1 or days_since_left < 9",
+        "carriers has_any [wecom, group] and entry_channel = card",
+        "p_alive is null",
+    ]
+    for rule in rules:
+        node = service.compile_rule(session, workspace.id, rule)
+        slow = service.members(session, workspace.id, node, NOW)
+        fast = service.members(session, workspace.id, node, NOW, committed=True)
+        assert fast.tolist() == slow.tolist(), rule

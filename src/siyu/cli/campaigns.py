@@ -106,7 +106,7 @@ def list_() -> None:
 def plan(code: str) -> None:
     """What launching now would do: arms, the policy's decisions, expected value."""
     with store() as opened, workspace_session(opened) as (session, workspace_id):
-        result = service.plan(session, workspace_id, code, utcnow())
+        result = service.plan(session, workspace_id, code, utcnow(), committed=True)
     table = Table(t("", ""), t("customers", "客户数"), title=code)
     rows = [
         (t("audience", "目标人群"), result.audience),

@@ -58,7 +58,7 @@ def create(
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         service.create_segment(session, workspace_id, SegmentCreate(
             code=code, name=name, description=description, rule=text))  # fmt: skip
-        result = service.count_segment(session, workspace_id, code, utcnow())
+        result = service.count_segment(session, workspace_id, code, utcnow(), committed=True)
     console.print(f"[green]✓[/] {code}")
     _print_count(code, result)
 
@@ -84,7 +84,7 @@ def update(
 def count(code: str) -> None:
     """Count a saved segment's members now."""
     with store() as opened, workspace_session(opened) as (session, workspace_id):
-        result = service.count_segment(session, workspace_id, code, utcnow())
+        result = service.count_segment(session, workspace_id, code, utcnow(), committed=True)
     _print_count(code, result)
 
 
@@ -97,7 +97,7 @@ def preview(rule: RuleOption = None, rule_file: RuleFile = None) -> None:
         raise typer.BadParameter("--rule or --rule-file")
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         node = service.compile_rule(session, workspace_id, text)
-        result = service.count_rule(session, workspace_id, node, utcnow())
+        result = service.count_rule(session, workspace_id, node, utcnow(), committed=True)
     _print_count(t("preview", "预览"), result)
 
 
@@ -133,8 +133,8 @@ def members(
 ) -> None:
     """Print the ids of a segment's members."""
     with store() as opened, workspace_session(opened) as (session, workspace_id):
-        ids = service.members(session, workspace_id, service.segment_rule(
-            session, workspace_id, code), utcnow())  # fmt: skip
+        rule = service.segment_rule(session, workspace_id, code)
+        ids = service.members(session, workspace_id, rule, utcnow(), committed=True)
     console.print(" ".join(str(i) for i in ids[:limit].tolist()))
     console.print(t(f"{ids.size:,} members", f"共 {ids.size:,} 人"))
 

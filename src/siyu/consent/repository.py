@@ -4,39 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, insert, select
+from numpy.typing import NDArray
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from siyu.db.columns import Source, epoch_of, read_columns
 from siyu.models import ConsentRecord
 
 
-def latest_records(
-    session: Session, workspace_id: int, *, purpose: str, customer_ids: Sequence[int] | None = None
-) -> list[tuple[int, str, bool, datetime]]:
-    """The latest record of each (customer, channel) for a purpose: (customer, channel,
-    granted, recorded_at)."""
-    ranked = select(
-        ConsentRecord.customer_id,
-        ConsentRecord.channel,
-        ConsentRecord.granted,
-        ConsentRecord.recorded_at,
-        func.row_number()
-        .over(
-            partition_by=(ConsentRecord.customer_id, ConsentRecord.channel),
-            order_by=(ConsentRecord.recorded_at.desc(), ConsentRecord.id.desc()),
-        )
-        .label("rank"),
-    ).where(ConsentRecord.workspace_id == workspace_id, ConsentRecord.purpose == purpose)
-    if customer_ids is not None:
-        ranked = ranked.where(ConsentRecord.customer_id.in_(list(customer_ids)))
-    sub = ranked.subquery()
-    rows = session.execute(
-        select(sub.c.customer_id, sub.c.channel, sub.c.granted, sub.c.recorded_at).where(
-            sub.c.rank == 1
-        )
+def records(
+    source: Source, workspace_id: int, *, purpose: str, customer_ids: Sequence[int] | None = None
+) -> list[NDArray[Any]]:
+    """Every consent record of a purpose as columns (customer, channel, granted, epoch,
+    id): of all customers, or of the given ones (up to a few thousand)."""
+    c = ConsentRecord
+    query = select(c.customer_id, c.channel, c.granted, epoch_of(c.recorded_at), c.id).where(
+        c.workspace_id == workspace_id, c.purpose == purpose
     )
-    return [(r[0], r[1], bool(r[2]), r[3]) for r in rows]
+    if customer_ids is not None:
+        query = query.where(ConsentRecord.customer_id.in_(list(customer_ids)))
+    return read_columns(source, query, "isbfi")
 
 
 def add_record(

@@ -144,7 +144,7 @@ class Dispatcher:
         if customers.size == 0:
             return claimed, []
         limits = Limits.compile(policy.get_policy(session, self.workspace_id))
-        records = policy_repository.latest_consents(session, self.workspace_id, customers)
+        records = policy_repository.consent_records(session, self.workspace_id, customers)
         states = consent_rules.states_of(records, customers)
         code = channel_code(channel)
         column = limits.consent_column[code]

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, delete, func, select
+from numpy.typing import NDArray
+from sqlalchemy import ColumnElement, case, delete, func, select
 from sqlalchemy.orm import Session
 
 from siyu.consent import repository as consent_repository
 from siyu.db import bulk
-from siyu.db.columns import epoch_of, fetch_columns
+from siyu.db.columns import Source, epoch_of, read_columns
 from siyu.models import Channel, Contact, CustomerProfile, CustomerTag, Segment
 from siyu.models.contact_policy import ContactTouch
 
@@ -48,88 +49,86 @@ def delete_segment(session: Session, segment: Segment) -> None:
     session.flush()
 
 
-def channel_codes(session: Session, workspace_id: int) -> dict[int, str]:
+def channel_codes(source: Source, workspace_id: int) -> dict[int, str]:
     """Map channel ids to codes."""
-    rows = session.execute(
-        select(Channel.id, Channel.code).where(Channel.workspace_id == workspace_id)
+    ids, codes = read_columns(
+        source, select(Channel.id, Channel.code).where(Channel.workspace_id == workspace_id), "is"
     )
-    return {r[0]: r[1] for r in rows}
+    return dict(zip(ids.tolist(), codes.tolist(), strict=True))
 
 
-def profile_columns(
-    session: Session, workspace_id: int, names: Sequence[str]
-) -> list[Sequence[Any]]:
+_KINDS = {"tier": "s", "stage": "s", "rfm_segment": "s", "in_pool": "b", "entry_channel_id": "n"}
+
+
+def profile_columns(source: Source, workspace_id: int, names: Sequence[str]) -> list[NDArray[Any]]:
     """customer_id then the named profile columns (next_purchase_at as epoch seconds), every
     profiled customer of the workspace in id order."""
     wanted: list[Any] = [CustomerProfile.customer_id]
     for name in names:
         column = getattr(CustomerProfile, name)
         wanted.append(epoch_of(column) if name == "next_purchase_at" else column)
-    query: Select[Any] = (
+    query = (
         select(*wanted)
         .where(CustomerProfile.workspace_id == workspace_id)
         .order_by(CustomerProfile.customer_id)
     )
-    return fetch_columns(session, query)
+    return read_columns(source, query, "i" + "".join(_KINDS.get(n, "f") for n in names))
 
 
-def tag_pairs(session: Session, workspace_id: int) -> list[Sequence[Any]]:
+def tag_pairs(source: Source, workspace_id: int) -> list[NDArray[Any]]:
     """(customer_id, tag) columns of every tag."""
-    return fetch_columns(
-        session,
-        select(CustomerTag.customer_id, CustomerTag.tag).where(
-            CustomerTag.workspace_id == workspace_id
-        ),
+    query = select(CustomerTag.customer_id, CustomerTag.tag).where(
+        CustomerTag.workspace_id == workspace_id
     )
+    return read_columns(source, query, "is")
 
 
-def active_carriers(session: Session, workspace_id: int) -> list[Sequence[Any]]:
+def active_carriers(source: Source, workspace_id: int) -> list[NDArray[Any]]:
     """(customer_id, carrier) columns of contacts not ended."""
-    return fetch_columns(
-        session,
-        select(Contact.customer_id, Contact.carrier)
-        .where(Contact.workspace_id == workspace_id, Contact.left_at.is_(None))
-        .distinct(),
+    query = select(Contact.customer_id, Contact.carrier).where(
+        Contact.workspace_id == workspace_id, Contact.left_at.is_(None)
     )
+    return read_columns(source, query, "is")
 
 
-def last_left(session: Session, workspace_id: int) -> list[Sequence[Any]]:
+def last_left(source: Source, workspace_id: int) -> list[NDArray[Any]]:
     """(customer_id, epoch of the latest left_at) of customers who ever left a carrier."""
-    return fetch_columns(
-        session,
+    query = (
         select(Contact.customer_id, func.max(epoch_of(Contact.left_at)))
         .where(Contact.workspace_id == workspace_id, Contact.left_at.is_not(None))
-        .group_by(Contact.customer_id),
+        .group_by(Contact.customer_id)
     )
+    return read_columns(source, query, "if")
 
 
-def touch_history(session: Session, workspace_id: int, now: datetime) -> list[Sequence[Any]]:
+def touch_history(source: Source, workspace_id: int, now: datetime) -> list[NDArray[Any]]:
     """(customer_id, touches in 7 days, in 30 days, promotions in 30 days, epoch of the last
     touch) over touches planned up to now."""
-    week, month = now - timedelta(days=7), now - timedelta(days=30)
     t = ContactTouch
-    one = _count_if
-    return fetch_columns(
-        session,
+    at = epoch_of(t.planned_at)
+    moment = now.timestamp()
+    week, month = moment - 7 * 86_400.0, moment - 30 * 86_400.0
+    query = (
         select(
             t.customer_id,
-            one(t.planned_at >= week),
-            one(t.planned_at >= month),
-            one((t.planned_at >= month) & t.is_promotion),
-            func.max(epoch_of(t.planned_at)),
+            _count_if(at >= week),
+            _count_if(at >= month),
+            _count_if((at >= month) & t.is_promotion),
+            func.max(at),
         )
-        .where(t.workspace_id == workspace_id, t.status.in_(COUNTED), t.planned_at <= now)
-        .group_by(t.customer_id),
+        .where(t.workspace_id == workspace_id, t.status.in_(COUNTED), at <= moment)
+        .group_by(t.customer_id)
     )
+    return read_columns(source, query, "iffff")
 
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
 
 
-def latest_consents(session: Session, workspace_id: int) -> list[tuple[int, str, bool, datetime]]:
-    """The latest marketing consent record of each (customer, channel)."""
-    return consent_repository.latest_records(session, workspace_id, purpose="marketing")
+def consent_records(source: Source, workspace_id: int) -> list[NDArray[Any]]:
+    """Every marketing consent record as columns (customer, channel, granted, epoch, id)."""
+    return consent_repository.records(source, workspace_id, purpose="marketing")
 
 
 def add_tags(

@@ -9,10 +9,11 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from siyu.consent import rules as consent_rules
-from siyu.db.columns import codes, floats, ints
+from siyu.db.columns import Source, codes, committed_read
 from siyu.kit.errors import NotFoundError, ValidationError
 from siyu.models import Segment
 from siyu.segments import repository
@@ -96,7 +97,7 @@ def list_segments(session: Session, workspace_id: int) -> list[SegmentRead]:
 
 
 def load_data(
-    session: Session,
+    source: Source,
     workspace_id: int,
     node: Node | None,
     now: datetime,
@@ -104,48 +105,65 @@ def load_data(
     also: Sequence[str] = (),
 ) -> SegmentData:
     """Every profiled customer's fields the rule needs (all fields when `node` is None), plus
-    the profile fields named in `also`."""
+    the profile fields named in `also`, read from a session or a committed-state reader."""
     needed = sources(node) if node is not None else {s.source for s in FIELDS.values()}
     used = {c.field for c in conditions(node)} if node is not None else set(_PROFILE_COLUMNS)
     names = sorted({n for n in used if FIELDS[n].source == "profile"} | set(also))
     if "channel" in needed:
         names.append("entry_channel_id")
     columns = repository.profile_columns(
-        session, workspace_id, [_PROFILE_COLUMNS.get(n, n) for n in names]
+        source, workspace_id, [_PROFILE_COLUMNS.get(n, n) for n in names]
     )
-    data = SegmentData(customer_ids=ints(columns[0]))
+    data = SegmentData(customer_ids=columns[0])
     for name, values in zip(names, columns[1:], strict=True):
         _profile_field(data, name, values, now)
     if "channel" in needed:
-        _entry_channels(session, workspace_id, data)
+        _entry_channels(source, workspace_id, data)
     if "tags" in needed:
-        _set_field(data, "tags", repository.tag_pairs(session, workspace_id), None)
+        _set_field(data, "tags", repository.tag_pairs(source, workspace_id), None)
     if "carriers" in needed:
-        pairs = repository.active_carriers(session, workspace_id)
+        pairs = repository.active_carriers(source, workspace_id)
         _set_field(data, "carriers", pairs, FIELDS["carriers"].values)
     if "pool" in needed:
-        _days_since_left(session, workspace_id, data, now)
+        customers, left = repository.last_left(source, workspace_id)
+        days = (now.timestamp() - left) / SECONDS_PER_DAY
+        data.columns["days_since_left"] = _scatter(data, customers, days, np.nan)
     if "touches" in needed:
-        _touches(session, workspace_id, data, now)
+        _touches(source, workspace_id, data, now)
     if "consent" in needed:
-        _consents(session, workspace_id, data)
+        _consents(source, workspace_id, data)
     return data
 
 
-def _profile_field(data: SegmentData, name: str, values: Sequence[Any], now: datetime) -> None:
+def load(
+    session: Session,
+    workspace_id: int,
+    node: Node | None,
+    now: datetime,
+    *,
+    also: Sequence[str] = (),
+    committed: bool = False,
+) -> SegmentData:
+    """``load_data`` from the session's transaction, or (``committed``) from the committed
+    state through a read-only Arrow reader: about four times faster for big brands."""
+    engine = session.get_bind()
+    if committed and isinstance(engine, Engine):
+        return committed_read(
+            engine, lambda reader: load_data(reader, workspace_id, node, now, also=also)
+        )
+    return load_data(session, workspace_id, node, now, also=also)
+
+
+def _profile_field(data: SegmentData, name: str, values: NDArray[Any], now: datetime) -> None:
     spec = FIELDS.get(name)
-    if name == "entry_channel_id":
-        data.columns[name] = floats(values)
-    elif name == "days_to_next_purchase":
-        data.columns[name] = (floats(values) - now.timestamp()) / SECONDS_PER_DAY
+    if name == "days_to_next_purchase":
+        data.columns[name] = (values - now.timestamp()) / SECONDS_PER_DAY
     elif spec is not None and spec.kind in ("ordinal", "enum"):
         assert spec.values is not None
-        data.columns[name] = codes(values, spec.values)
+        data.columns[name] = codes(values.tolist(), spec.values)
         data.vocab[name] = spec.values
-    elif spec is not None and spec.kind == "bool":
-        data.columns[name] = np.asarray(values, dtype=np.bool_)
     else:
-        data.columns[name] = floats(values)
+        data.columns[name] = values
 
 
 def positions(data: SegmentData, customer_ids: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -157,9 +175,9 @@ def positions(data: SegmentData, customer_ids: NDArray[np.int64]) -> NDArray[np.
 
 
 def _set_field(
-    data: SegmentData, name: str, pairs: list[Sequence[Any]], known: Sequence[str] | None
+    data: SegmentData, name: str, pairs: list[NDArray[Any]], known: Sequence[str] | None
 ) -> None:
-    customers, words = ints(pairs[0]), list(pairs[1])
+    customers, words = pairs[0], pairs[1].tolist()
     names = tuple(known) if known is not None else tuple(sorted(set(words)))
     word_codes = codes(words, names)
     rows = positions(data, customers)
@@ -167,8 +185,8 @@ def _set_field(
     data.sets[name] = SetColumn(rows[keep], word_codes[keep], names)
 
 
-def _entry_channels(session: Session, workspace_id: int, data: SegmentData) -> None:
-    by_id = repository.channel_codes(session, workspace_id)
+def _entry_channels(source: Source, workspace_id: int, data: SegmentData) -> None:
+    by_id = repository.channel_codes(source, workspace_id)
     names = tuple(sorted(by_id.values()))
     index = {code: i for i, code in enumerate(names)}
     raw = data.columns.pop("entry_channel_id")
@@ -180,40 +198,36 @@ def _entry_channels(session: Session, workspace_id: int, data: SegmentData) -> N
 
 
 def _scatter(
-    data: SegmentData, customers: Sequence[Any], values: NDArray[Any], fill: float
+    data: SegmentData, customers: NDArray[np.int64], values: NDArray[Any], fill: float
 ) -> NDArray[np.float64]:
     out = np.full(data.size, fill, dtype=np.float64)
-    rows = positions(data, ints(customers))
+    rows = positions(data, customers)
     out[rows[rows >= 0]] = values[rows >= 0]
     return out
 
 
-def _days_since_left(session: Session, workspace_id: int, data: SegmentData, now: datetime) -> None:
-    customers, left = repository.last_left(session, workspace_id)
-    days = (now.timestamp() - floats(left)) / SECONDS_PER_DAY
-    data.columns["days_since_left"] = _scatter(data, customers, days, np.nan)
-
-
-def _touches(session: Session, workspace_id: int, data: SegmentData, now: datetime) -> None:
-    customers, week, month, promos, last = repository.touch_history(session, workspace_id, now)
-    data.columns["touches_7d"] = _scatter(data, customers, floats(week), 0.0)
-    data.columns["touches_30d"] = _scatter(data, customers, floats(month), 0.0)
-    data.columns["promotions_30d"] = _scatter(data, customers, floats(promos), 0.0)
-    since = (now.timestamp() - floats(last)) / SECONDS_PER_DAY
+def _touches(source: Source, workspace_id: int, data: SegmentData, now: datetime) -> None:
+    customers, week, month, promos, last = repository.touch_history(source, workspace_id, now)
+    data.columns["touches_7d"] = _scatter(data, customers, week, 0.0)
+    data.columns["touches_30d"] = _scatter(data, customers, month, 0.0)
+    data.columns["promotions_30d"] = _scatter(data, customers, promos, 0.0)
+    since = (now.timestamp() - last) / SECONDS_PER_DAY
     data.columns["days_since_touch"] = _scatter(data, customers, since, np.nan)
 
 
-def _consents(session: Session, workspace_id: int, data: SegmentData) -> None:
-    records = repository.latest_consents(session, workspace_id)
+def _consents(source: Source, workspace_id: int, data: SegmentData) -> None:
+    records = repository.consent_records(source, workspace_id)
     states = consent_rules.states_of(records, data.customer_ids)
     for i, channel in enumerate(consent_rules.CHANNELS):
         data.columns[f"consent.{channel}"] = states[:, i].astype(np.int64)
         data.vocab[f"consent.{channel}"] = consent_rules.STATES
 
 
-def members(session: Session, workspace_id: int, rule: Node, now: datetime) -> NDArray[np.int64]:
+def members(
+    session: Session, workspace_id: int, rule: Node, now: datetime, *, committed: bool = False
+) -> NDArray[np.int64]:
     """Ids (ascending) of the customers a rule selects now."""
-    data = load_data(session, workspace_id, rule, now)
+    data = load(session, workspace_id, rule, now, committed=committed)
     return data.take(evaluate(rule, data))
 
 
@@ -223,10 +237,12 @@ def segment_rule(session: Session, workspace_id: int, code: str) -> Node:
     return parse_rule(segment.rule, vocabularies=vocabularies(session, workspace_id))
 
 
-def count_rule(session: Session, workspace_id: int, rule: Node, now: datetime) -> SegmentCount:
+def count_rule(
+    session: Session, workspace_id: int, rule: Node, now: datetime, *, committed: bool = False
+) -> SegmentCount:
     """How many customers a rule selects, of how many, by lifecycle stage."""
     started = time.perf_counter()
-    data = load_data(session, workspace_id, rule, now, also=("stage",))
+    data = load(session, workspace_id, rule, now, also=("stage",), committed=committed)
     mask = evaluate(rule, data)
     names = FIELDS["stage"].values or ()
     counts = np.bincount(data.columns["stage"][mask] + 1, minlength=len(names) + 1)[1:]
@@ -237,11 +253,13 @@ def count_rule(session: Session, workspace_id: int, rule: Node, now: datetime) -
     )  # fmt: skip
 
 
-def count_segment(session: Session, workspace_id: int, code: str, now: datetime) -> SegmentCount:
+def count_segment(
+    session: Session, workspace_id: int, code: str, now: datetime, *, committed: bool = False
+) -> SegmentCount:
     """Count a saved segment now and remember the count."""
     segment = require_segment(session, workspace_id, code)
     node = parse_rule(segment.rule, vocabularies=vocabularies(session, workspace_id))
-    result = count_rule(session, workspace_id, node, now)
+    result = count_rule(session, workspace_id, node, now, committed=committed)
     segment.last_count, segment.counted_at = result.count, now
     session.flush()
     return result

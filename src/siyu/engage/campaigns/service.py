@@ -151,10 +151,19 @@ class Audience:
         return Audience(*(getattr(self, f)[rows] for f in self.__dataclass_fields__))
 
 
-def audience(session: Session, workspace_id: int, campaign: Campaign, now: datetime) -> Audience:
-    """Who the campaign reaches now, their arms and the expected value of a message to each."""
+def audience(
+    session: Session,
+    workspace_id: int,
+    campaign: Campaign,
+    now: datetime,
+    *,
+    committed: bool = False,
+) -> Audience:
+    """Who the campaign reaches now, their arms and the expected value of a message to each
+    (``committed``: read through the fast reader of the committed state)."""
     node = parse_rule(campaign.audience_rule)
-    data = segments.load_data(session, workspace_id, node, now, also=PROFILE_FIELDS)
+    data = segments.load(session, workspace_id, node, now, also=PROFILE_FIELDS,
+                         committed=committed)  # fmt: skip
     rows = np.flatnonzero(evaluate(node, data))
     column = {name: data.columns[name][rows] for name in PROFILE_FIELDS}
     ids = data.customer_ids[rows]
@@ -194,14 +203,18 @@ def _request(campaign: Campaign, people: Audience) -> policy.ContactRequest:
     )  # fmt: skip
 
 
-def plan(session: Session, workspace_id: int, code: str, now: datetime) -> CampaignPlan:
-    """What launching now would do, decided by the contact policy, without writing anything."""
+def plan(
+    session: Session, workspace_id: int, code: str, now: datetime, *, committed: bool = False
+) -> CampaignPlan:
+    """What launching now would do, decided by the contact policy, without writing anything
+    (``committed``: read the committed state through the fast reader)."""
     started = time.perf_counter()
     campaign = require_campaign(session, workspace_id, code)
-    people = audience(session, workspace_id, campaign, now)
+    people = audience(session, workspace_id, campaign, now, committed=committed)
     held = people.arm == HOLDOUT
     asked = people.take(np.flatnonzero(~held))
-    decided = policy.evaluate(session, workspace_id, _request(campaign, asked), now=now)
+    decided = policy.evaluate(session, workspace_id, _request(campaign, asked), now=now,
+                              committed=committed)  # fmt: skip
     treated = asked.arm == TREATMENT
     admitted = decided.admitted & treated
     reasons: dict[str, int] = {}

@@ -41,7 +41,7 @@ def launch(
                           seconds=0.0)  # fmt: skip
     with unit_of_work(sessions) as session:
         campaign = service.require_campaign(session, workspace_id, code)
-        people = service.audience(session, workspace_id, campaign, now)
+        people = service.audience(session, workspace_id, campaign, now, committed=True)
     total = int(people.ids.size)
     for start in range(0, total, chunk):
         with unit_of_work(sessions) as session:

@@ -4,7 +4,7 @@ suppressions and what the policy must know of customers (stage, time zone, addre
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from siyu.consent import repository as consent_repository
 from siyu.db import bulk
-from siyu.db.columns import epoch_of, fetch_columns, ints
+from siyu.db.columns import Source, day_number, epoch_of, read_columns
 from siyu.kit.clock import utcnow
 from siyu.models import (
     Contact,
@@ -106,74 +106,67 @@ def _ensure_states_sqlite(session: Session, workspace_id: int, ids: NDArray[np.i
         )
 
 
-def customer_facts(
-    session: Session, workspace_id: int, ids: NDArray[np.int64]
-) -> tuple[NDArray[np.int64], list[Any], list[Any]]:
-    """(customer ids, stage, time zone) of the given customers that have a profile or state."""
-    rows = fetch_columns(
-        session,
+def customer_facts(source: Source, workspace_id: int, ids: NDArray[np.int64]) -> list[NDArray[Any]]:
+    """(customer id, stage, time zone) of the given customers that have a profile."""
+    query = (
         select(CustomerProfile.customer_id, CustomerProfile.stage, ContactState.time_zone)
         .outerjoin(ContactState, ContactState.customer_id == CustomerProfile.customer_id)
         .where(_ws(CustomerProfile.workspace_id, workspace_id))
-        .where(_ids(CustomerProfile.customer_id, ids)),
+        .where(_ids(CustomerProfile.customer_id, ids))
     )
-    return ints(rows[0]), list(rows[1]), list(rows[2])
+    return read_columns(source, query, "iss")
 
 
 def identity_kinds(
-    session: Session, workspace_id: int, ids: NDArray[np.int64], kinds: Sequence[str]
-) -> list[Sequence[Any]]:
+    source: Source, workspace_id: int, ids: NDArray[np.int64], kinds: Sequence[str]
+) -> list[NDArray[Any]]:
     """(customer_id, kind) of the customers' identities of these kinds."""
-    return fetch_columns(
-        session,
+    query = (
         select(Identity.customer_id, Identity.kind)
         .where(_ws(Identity.workspace_id, workspace_id), Identity.kind.in_(list(kinds)))
         .where(_ids(Identity.customer_id, ids))
-        .distinct(),
     )
+    return read_columns(source, query, "is")
 
 
 def active_wecom_contacts(
-    session: Session, workspace_id: int, ids: NDArray[np.int64]
-) -> list[Sequence[Any]]:
+    source: Source, workspace_id: int, ids: NDArray[np.int64]
+) -> list[NDArray[Any]]:
     """(customer_id, staff_account_id, joined epoch) of WeCom contacts not ended."""
-    return fetch_columns(
-        session,
+    query = (
         select(Contact.customer_id, Contact.staff_account_id, epoch_of(Contact.joined_at))
         .where(_ws(Contact.workspace_id, workspace_id), Contact.carrier == "wecom")
         .where(Contact.left_at.is_(None), Contact.staff_account_id.is_not(None))
-        .where(_ids(Contact.customer_id, ids)),
+        .where(_ids(Contact.customer_id, ids))
+    )
+    return read_columns(source, query, "iif")
+
+
+def consent_records(
+    source: Source, workspace_id: int, ids: NDArray[np.int64]
+) -> list[NDArray[Any]]:
+    """Marketing consent records (customer, channel, granted, epoch, id) of these customers
+    (of everyone when they are many: the caller keeps its own)."""
+    chosen = ids.tolist() if ids.size <= IN_LIMIT else None
+    return consent_repository.records(
+        source, workspace_id, purpose="marketing", customer_ids=chosen
     )
 
 
-def latest_consents(
-    session: Session, workspace_id: int, ids: NDArray[np.int64]
-) -> list[tuple[int, str, bool, datetime]]:
-    """The latest marketing consent record of each (customer, channel) of these customers."""
-    if ids.size <= IN_LIMIT:
-        return consent_repository.latest_records(
-            session, workspace_id, purpose="marketing", customer_ids=ids.tolist()
-        )
-    records = consent_repository.latest_records(session, workspace_id, purpose="marketing")
-    low, high = int(ids.min()), int(ids.max())
-    return [r for r in records if low <= r[0] <= high]
-
-
 def touches(
-    session: Session, workspace_id: int, ids: NDArray[np.int64], first_day: date, last_day: date
-) -> list[Sequence[Any]]:
-    """Counted touches of these customers on local days in [first_day, last_day]: id,
-    customer, channel, promotion, local day, planned epoch, value, source kind, source id,
-    staff, status."""
+    source: Source, workspace_id: int, ids: NDArray[np.int64], first_day: int, last_day: int
+) -> list[NDArray[Any]]:
+    """Counted touches of these customers on local day numbers in [first_day, last_day]:
+    id, customer, channel, promotion, local day number, planned epoch, value, source kind,
+    source id (-1 none), staff (-1 none), status."""
     t = ContactTouch
-    return fetch_columns(
-        session,
+    query = (
         select(
             t.id,
             t.customer_id,
             t.channel,
             t.is_promotion,
-            t.local_day,
+            day_number(t.local_day),
             epoch_of(t.planned_at),
             t.value_fen,
             t.source_kind,
@@ -182,21 +175,24 @@ def touches(
             t.status,
         )
         .where(_ws(t.workspace_id, workspace_id), t.status.in_(("reserved", "sent")))
-        .where(_ids(t.customer_id, ids), t.local_day.between(first_day, last_day)),
+        .where(_ids(t.customer_id, ids), day_number(t.local_day).between(first_day, last_day))
     )
+    return read_columns(source, query, "iisbiffsnns")
 
 
 def staff_touches(
-    session: Session, workspace_id: int, first_day: date, last_day: date
-) -> list[Sequence[Any]]:
-    """(staff id, local day) of every counted touch a staff account makes in the days."""
+    source: Source, workspace_id: int, first_day: int, last_day: int
+) -> list[NDArray[Any]]:
+    """(staff id, local day number) of every counted touch a staff account makes in the
+    days."""
     t = ContactTouch
-    return fetch_columns(
-        session,
-        select(t.staff_account_id, t.local_day)
+    query = (
+        select(t.staff_account_id, day_number(t.local_day))
         .where(t.workspace_id == workspace_id, t.status.in_(("reserved", "sent")))
-        .where(t.staff_account_id.is_not(None), t.local_day.between(first_day, last_day)),
+        .where(t.staff_account_id.is_not(None))
+        .where(day_number(t.local_day).between(first_day, last_day))
     )
+    return read_columns(source, query, "ii")
 
 
 def lock_staff(session: Session, staff_ids: Sequence[int]) -> None:
@@ -211,14 +207,13 @@ def lock_staff(session: Session, staff_ids: Sequence[int]) -> None:
         ).all()
 
 
-def staff_capacities(session: Session, workspace_id: int) -> dict[int, int]:
+def staff_capacities(source: Source, workspace_id: int) -> dict[int, int]:
     """Daily capacity of each active staff account."""
-    rows = session.execute(
-        select(StaffAccount.id, StaffAccount.daily_capacity).where(
-            StaffAccount.workspace_id == workspace_id, StaffAccount.active.is_(True)
-        )
+    query = select(StaffAccount.id, StaffAccount.daily_capacity).where(
+        StaffAccount.workspace_id == workspace_id, StaffAccount.active.is_(True)
     )
-    return {r[0]: r[1] for r in rows}
+    ids, capacity = read_columns(source, query, "ii")
+    return dict(zip(ids.tolist(), capacity.tolist(), strict=True))
 
 
 def insert_touches(

@@ -13,9 +13,13 @@ hands its candidate messages to ``decide``. Each candidate passes, in order:
 
 Caps are filled greedily by expected incremental value, not first come: candidates are taken
 in rounds, each customer's most valuable candidate first, and contacts already reserved but
-not yet due (``existing``) compete as candidates too, so a more valuable message outbids a
-reserved one (the reserved one is then "outbid"). A candidate refused by a cap may move up to
-``reschedule_days`` days later, keeping its local time of day.
+not yet due (``existing``) on a day a new candidate may take compete as candidates too, so a
+more valuable message outbids a reserved one (the reserved one is then "outbid"); ties keep
+the reservation. A candidate refused by a cap may move up to ``reschedule_days`` days later,
+keeping its local time of day.
+
+Counts are dense arrays (category x period x customer) over only the periods candidates can
+fall in: a million customers are decided with a few vectorised passes.
 
 Times are epoch seconds (float); days are whole days since 1970-01-01 in local time.
 """
@@ -274,8 +278,52 @@ def periods(days: IntArray) -> tuple[IntArray, IntArray, IntArray]:
 # ----------------------------------------------------------------------------- counting
 
 
+_SPAN: Final = 1 << 24  # staff keys: staff * _SPAN + day
+
+
+class _Tally:
+    """Contacts per (category, period, customer) in dense arrays, one per window, for the
+    periods the candidates can fall in (others cannot matter). Categories: 0 overall,
+    1 promotions, then one per channel among the candidates."""
+
+    def __init__(self, size: int, days: IntArray, channels: IntArray) -> None:
+        self.periods = [np.unique(p) for p in periods(days)]
+        self.slot = np.full(len(CHANNELS), -1, dtype=np.int64)
+        present = np.unique(channels)
+        self.slot[present] = 2 + np.arange(present.size)
+        width = 2 + present.size
+        self.counts = [np.zeros((width, p.size, size), dtype=np.int16) for p in self.periods]
+
+    def _where(self, w: int, period: IntArray) -> tuple[IntArray, BoolArray]:
+        known = self.periods[w]
+        if known.size == 0:
+            return np.zeros(period.size, dtype=np.int64), np.zeros(period.size, dtype=np.bool_)
+        at = np.minimum(np.searchsorted(known, period), known.size - 1)
+        return at, known[at] == period
+
+    def add(self, customer: IntArray, channel: IntArray, promo: BoolArray, day: IntArray) -> None:
+        """Count contacts (those outside the tallied periods are ignored)."""
+        for w, period in enumerate(periods(day)):
+            at, ok = self._where(w, period)
+            c, p, pro = customer[ok], at[ok], promo[ok]
+            counts = self.counts[w]
+            np.add.at(counts[0], (p, c), 1)
+            np.add.at(counts[1], (p[pro], c[pro]), 1)
+            slot = self.slot[channel[ok]]
+            mine = slot >= 0
+            np.add.at(counts, (slot[mine], p[mine], c[mine]), 1)
+
+    def get(
+        self, w: int, category: IntArray | int, period: IntArray, customer: IntArray
+    ) -> IntArray:
+        """Contacts counted so far in each (category, period, customer)."""
+        at, ok = self._where(w, period)
+        found = self.counts[w][category, at, customer].astype(np.int64)
+        return np.where(ok, found, 0)
+
+
 class _Counts:
-    """Counts by integer key, kept as sorted unique keys; merged after each round."""
+    """Counts by integer key (staff account and day), as sorted unique keys."""
 
     def __init__(self, keys: IntArray) -> None:
         self.keys, self.counts = np.unique(keys, return_counts=True)
@@ -287,32 +335,14 @@ class _Counts:
         return np.where(self.keys[at] == keys, self.counts[at], 0).astype(np.int64)
 
     def add(self, keys: IntArray) -> None:
-        if keys.size == 0:
-            return
-        merged = np.concatenate([np.repeat(self.keys, self.counts), keys])
-        self.keys, self.counts = np.unique(merged, return_counts=True)
-
-
-_SPAN: Final = 1 << 20  # periods per (customer, window, category): ~2,900 years of days
-_CATEGORIES: Final = 2 + len(CHANNELS)  # overall, promotion, one per channel
-
-
-def _keys(customer: IntArray, window: int, category: IntArray | int, period: IntArray) -> IntArray:
-    return ((customer * 3 + window) * _CATEGORIES + category) * _SPAN + period
-
-
-def _ledger_keys(ledger: Ledger) -> IntArray:
-    parts = []
-    for w, period in enumerate(periods(ledger.local_day)):
-        parts.append(_keys(ledger.customer, w, 0, period))
-        parts.append(_keys(ledger.customer[ledger.promotion], w, 1, period[ledger.promotion]))
-        parts.append(_keys(ledger.customer, w, 2 + ledger.channel, period))
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        if keys.size:
+            merged = np.concatenate([np.repeat(self.keys, self.counts), keys])
+            self.keys, self.counts = np.unique(merged, return_counts=True)
 
 
 @dataclass
 class _State:
-    counts: _Counts
+    tally: _Tally
     staff_counts: _Counts
     staff_capacity: IntArray
 
@@ -349,6 +379,8 @@ def _ranks(group: IntArray, value: FloatArray, prefer: BoolArray | None = None) 
     n = group.size
     if n == 0:
         return np.zeros(0, dtype=np.int64)
+    if group.min() >= 0 and group.max() < 4 * n + 1024 and np.bincount(group).max() <= 1:
+        return np.zeros(n, dtype=np.int64)  # one row per group: every rank is 0
     first = ~prefer if prefer is not None else np.zeros(n, dtype=np.bool_)
     order = np.lexsort((np.arange(n), first, -value, group))
     sorted_group = group[order]
@@ -375,18 +407,19 @@ def _try(
     channel = cands.channel[rows]
     promo = cands.promotion[rows]
     reason = np.zeros(rows.size, dtype=np.int8)
-    every = np.ones(rows.size, dtype=np.bool_)
-    counted: list[tuple[IntArray, BoolArray]] = []
+    tally = state.tally
+    slot = tally.slot[channel]
     for w, period in enumerate(periods(day)):
         checks = (
-            (_keys(customer, w, 0, period), limits.stage_caps[stage, 0, w], every, 0),
-            (_keys(customer, w, 1, period), limits.stage_caps[stage, 1, w], promo, 1),
-            (_keys(customer, w, 2 + channel, period), limits.channel_caps[channel, w], every, 2),
+            (0, limits.stage_caps[stage, 0, w], None, 0),
+            (1, limits.stage_caps[stage, 1, w], promo, 1),
+            (slot, limits.channel_caps[channel, w], None, 2),
         )
-        for key, cap, applies, kind in checks:
-            over = applies & (state.counts.get(key) + 1 > cap) & (reason == 0)
+        for category, cap, applies, kind in checks:
+            over = (tally.get(w, category, period, customer) + 1 > cap) & (reason == 0)
+            if applies is not None:
+                over &= applies
             reason[over] = _CAP_REASONS[kind, w]
-            counted.append((key, applies))
     ok = reason == 0
     staff = cands.staff[rows]
     needs = ok & (staff >= 0)
@@ -398,8 +431,20 @@ def _try(
         ok = reason == 0
         working = ok & (staff >= 0)
         state.staff_counts.add(_staff_keys(staff[working], day[working]))
-    state.counts.add(np.concatenate([key[applies & ok] for key, applies in counted]))
+    tally.add(customer[ok], channel[ok], promo[ok], day[ok])
     return ok, reason, day
+
+
+def possible_days(cands: Candidates, audience: Audience, limits: Limits) -> IntArray:
+    """Every local day a candidate may end up on (each reschedule offset included)."""
+    offsets = audience.utc_offset_s[cands.customer]
+    days = []
+    for offset in range(int(cands.reschedule_days.max(initial=0)) + 1):
+        movable = cands.reschedule_days >= offset
+        at = quiet_adjusted(cands.send_at[movable] + offset * DAY_S, offsets[movable],
+                            limits.quiet_start_s, limits.quiet_end_s)  # fmt: skip
+        days.append(np.unique(local_days(at, offsets[movable])))
+    return np.unique(np.concatenate(days)) if days else np.zeros(0, dtype=np.int64)
 
 
 def decide(
@@ -423,8 +468,10 @@ def decide(
                              limits.quiet_start_s, limits.quiet_end_s)  # fmt: skip
     quiet = send_at != cands.send_at
     used = staff_used or Ledger.empty()
+    tally = _Tally(audience.stage.size, possible_days(cands, audience, limits), cands.channel)
+    tally.add(ledger.customer, ledger.channel, ledger.promotion, ledger.local_day)
     state = _State(
-        _Counts(_ledger_keys(ledger)),
+        tally,
         _Counts(_staff_keys(used.staff[used.staff >= 0], used.local_day[used.staff >= 0])),
         staff_capacity if staff_capacity is not None else np.zeros(0, dtype=np.int64),
     )

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import NDArray
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from siyu.consent import repository as consent_repository
 from siyu.consent import rules as consent_rules
-from siyu.db.columns import codes, floats, ints
+from siyu.db.columns import Source, codes, committed_read
 from siyu.engage.policy import repository
 from siyu.engage.policy.rules import (
     REASONS,
@@ -30,6 +31,7 @@ from siyu.engage.policy.rules import (
     Limits,
     channel_code,
     decide,
+    possible_days,
 )
 from siyu.engage.policy.schemas import CHANNELS, STAGES, ContactPolicy
 from siyu.kit.errors import ValidationError
@@ -103,25 +105,27 @@ def _offsets(zones: list[str], now: datetime) -> IntArray:
 
 
 def _customers(
-    session: Session, workspace_id: int, ids: IntArray, policy: ContactPolicy, now: datetime
+    source: Source, workspace_id: int, ids: IntArray, policy: ContactPolicy, now: datetime
 ) -> _Customers:
     n = ids.size
-    found, stages, zones = repository.customer_facts(session, workspace_id, ids)
+    found, stages, zones = repository.customer_facts(source, workspace_id, ids)
     at, hit = _positions(ids, found)
     stage = np.zeros(n, dtype=np.int64)
-    stage[at[hit]] = np.maximum(codes(stages, STAGES)[hit], 0)
-    zone_names = sorted({z for z in zones if z} | {policy.default_time_zone})
-    zone_codes = codes(zones, zone_names)
-    zone_codes[zone_codes < 0] = zone_names.index(policy.default_time_zone)
-    zone = np.full(n, zone_names.index(policy.default_time_zone), dtype=np.int64)
+    stage[at[hit]] = np.maximum(codes(stages.tolist(), STAGES)[hit], 0)
+    zone_list = zones.tolist()
+    zone_names = sorted({z for z in zone_list if z} | {policy.default_time_zone})
+    default = zone_names.index(policy.default_time_zone)
+    zone_codes = codes(zone_list, zone_names)
+    zone_codes[zone_codes < 0] = default
+    zone = np.full(n, default, dtype=np.int64)
     zone[at[hit]] = zone_codes[hit]
-    consent = consent_rules.states_of(repository.latest_consents(session, workspace_id, ids), ids)
+    consent = consent_rules.states_of(repository.consent_records(source, workspace_id, ids), ids)
     reachable = np.ones((n, len(CHANNELS)), dtype=np.bool_)
-    customers, kinds = repository.identity_kinds(session, workspace_id, ids, ("phone", "email"))
-    holder, kind = ints(customers), codes(kinds, ("phone", "email"))
+    holder, kinds = repository.identity_kinds(source, workspace_id, ids, ("phone", "email"))
+    kind = codes(kinds.tolist(), ("phone", "email"))
     for channel, k in (("sms", 0), ("email", 1)):
         reachable[:, channel_code(channel)] = np.isin(ids, holder[kind == k])
-    owner = _owners(session, workspace_id, ids)
+    owner = _owners(source, workspace_id, ids)
     for channel in ("wecom", "staff"):
         reachable[:, channel_code(channel)] = owner >= 0
     offsets = _offsets(zone_names, now)[zone]
@@ -135,10 +139,9 @@ def _positions(ids: IntArray, found: IntArray) -> tuple[IntArray, BoolArray]:
     return at, ids[at] == found
 
 
-def _owners(session: Session, workspace_id: int, ids: IntArray) -> IntArray:
-    customers, staff, joined = repository.active_wecom_contacts(session, workspace_id, ids)
+def _owners(source: Source, workspace_id: int, ids: IntArray) -> IntArray:
+    who, by, when = repository.active_wecom_contacts(source, workspace_id, ids)
     owner = np.full(ids.size, -1, dtype=np.int64)
-    who, by, when = ints(customers), ints(staff), floats(joined)
     order = np.lexsort((when, who))  # the latest contact of each customer is written last
     at, hit = _positions(ids, who[order])
     owner[at[hit]] = by[order][hit]
@@ -155,35 +158,31 @@ class _Existing:
 
 
 def _existing(
-    session: Session,
+    source: Source,
     workspace_id: int,
     customers: _Customers,
-    days: tuple[date, date],
+    days: tuple[int, int],
     policy: ContactPolicy,
     now: datetime,
+    contested: IntArray,
 ) -> _Existing:
-    rows = repository.touches(session, workspace_id, customers.ids, *days)
-    touch_id, who, channel, promo, day, planned, value, kind, source, staff, status = rows
-    at, hit = _positions(customers.ids, ints(who))
-    touch_ids = ints(touch_id)
-    channels = ints([channel_code(c) for c in channel])
-    promos = np.asarray(promo, dtype=np.bool_)
-    local = ints([(d - date(1970, 1, 1)).days for d in day])
-    staff_of = ints([s if s is not None else -1 for s in staff])
-    due = floats(planned)
+    rows = repository.touches(source, workspace_id, customers.ids, *days)
+    touch_ids, who, channel, promos, local, due, value, kind, origin, staff_of, status = rows
+    at, hit = _positions(customers.ids, who)
+    channels = codes(channel.tolist(), CHANNELS)
     lead = now.timestamp() + policy.bump_lead_minutes * 60
-    movable = hit & (np.asarray(status, dtype=object) == "reserved") & (due > lead)
-    movable &= np.isin(np.asarray(kind, dtype=object), list(BUMPABLE))
-    fixed = hit & ~movable
+    movable = hit & (status == "reserved") & (due > lead) & (channels >= 0)
+    movable &= np.isin(kind, list(BUMPABLE))
+    movable &= np.isin(local, contested)  # a slot is contested on the day it falls
+    fixed = hit & ~movable & (channels >= 0)
     fixed_ledger = Ledger(at[fixed], channels[fixed], promos[fixed], local[fixed], staff_of[fixed])
     cands = Candidates.build(
-        at[movable], channel=channels[movable], value=floats(value)[movable],
+        at[movable], channel=channels[movable], value=value[movable],
         send_at=due[movable], promotion=promos[movable], major=True,
         staff=staff_of[movable], existing=True,
     )  # fmt: skip
-    kinds = [k for k, m in zip(kind, movable.tolist(), strict=True) if m]
-    sources = [k for k, m in zip(source, movable.tolist(), strict=True) if m]
-    return _Existing(fixed_ledger, touch_ids[movable], cands, kinds, sources)
+    sources = [None if s < 0 else int(s) for s in origin[movable].tolist()]
+    return _Existing(fixed_ledger, touch_ids[movable], cands, kind[movable].tolist(), sources)
 
 
 def _concat(a: Candidates, b: Candidates) -> Candidates:
@@ -202,7 +201,7 @@ def _new_candidates(request: ContactRequest, customers: _Customers) -> Candidate
     at, hit = _positions(customers.ids, request.customer_ids.astype(np.int64))
     assert hit.all(), "every requested customer is among the locked ones"
     names = [request.channel] * n if isinstance(request.channel, str) else list(request.channel)
-    channels = ints([channel_code(c) for c in names])
+    channels = codes(names, CHANNELS)
     staff = np.where(channels == channel_code("staff"), customers.owner[at], -1)
     return Candidates.build(
         at, channel=channels, value=request.value, send_at=request.send_at,
@@ -211,64 +210,63 @@ def _new_candidates(request: ContactRequest, customers: _Customers) -> Candidate
     )  # fmt: skip
 
 
-def _day_range(cands: Candidates, audience: Audience) -> tuple[date, date]:
+def _day_range(cands: Candidates, audience: Audience) -> tuple[int, int]:
+    """Local day numbers whose contacts can bear on the candidates' caps (their months)."""
     if len(cands) == 0:
-        return date(1970, 1, 1), date(1970, 1, 1)
+        return 0, 0
     local = np.floor_divide(cands.send_at + audience.utc_offset_s[cands.customer], 86_400)
     first = int(local.min()) - MONTH_MARGIN
     last = int(local.max()) + int(cands.reschedule_days.max(initial=0)) + MONTH_MARGIN
-    epoch = date(1970, 1, 1)
-    return epoch + timedelta(days=first), epoch + timedelta(days=last)
+    return first, last
 
 
 def _staff_state(
-    session: Session, workspace_id: int, days: tuple[date, date]
+    source: Source, workspace_id: int, days: tuple[int, int]
 ) -> tuple[IntArray, Ledger]:
-    capacity = repository.staff_capacities(session, workspace_id)
+    capacity = repository.staff_capacities(source, workspace_id)
     size = max(capacity, default=-1) + 1
     caps = np.zeros(size, dtype=np.int64)
     for staff_id, daily in capacity.items():
         caps[staff_id] = daily
-    staff, day = repository.staff_touches(session, workspace_id, *days)
-    who = ints(staff)
-    local = ints([(d - date(1970, 1, 1)).days for d in day])
+    who, local = repository.staff_touches(source, workspace_id, *days)
     keep = who < size
     none = np.zeros(int(keep.sum()), dtype=np.int64)
     return caps, Ledger(none, none, none.astype(np.bool_), local[keep], who[keep])
 
 
 @dataclass
-class _Prepared:
+class _Gathered:
     customers: _Customers
     new: Candidates
     existing: _Existing
-    decisions: Decisions
+    capacity: IntArray
+    used: Ledger
 
 
-def _prepare(
-    session: Session,
+def _gather(
+    source: Source,
     workspace_id: int,
     request: ContactRequest,
-    now: datetime,
     policy: ContactPolicy,
-    *,
-    lock: bool,
-) -> _Prepared:
+    now: datetime,
+) -> _Gathered:
+    """Everything the decision needs, read from a session (under its locks) or a reader."""
     ids = np.unique(request.customer_ids.astype(np.int64))
-    if lock:
-        repository.lock_customers(session, workspace_id, ids)
-    customers = _customers(session, workspace_id, ids, policy, now)
+    customers = _customers(source, workspace_id, ids, policy, now)
     new = _new_candidates(request, customers)
     days = _day_range(new, customers.audience)
-    existing = _existing(session, workspace_id, customers, days, policy, now)
-    if lock:
-        repository.lock_staff(session, [s for s in new.staff.tolist() if s >= 0])
-    capacity, used = _staff_state(session, workspace_id, days)
-    decisions = decide(
-        _concat(new, existing.candidates), customers.audience, Limits.compile(policy),
-        ledger=existing.fixed, staff_capacity=capacity, staff_used=used,
+    contested = possible_days(new, customers.audience, Limits.compile(policy))
+    existing = _existing(source, workspace_id, customers, days, policy, now, contested)
+    capacity, used = _staff_state(source, workspace_id, days)
+    return _Gathered(customers, new, existing, capacity, used)
+
+
+def _decide(gathered: _Gathered, policy: ContactPolicy) -> Decisions:
+    return decide(
+        _concat(gathered.new, gathered.existing.candidates), gathered.customers.audience,
+        Limits.compile(policy), ledger=gathered.existing.fixed,
+        staff_capacity=gathered.capacity, staff_used=gathered.used,
     )  # fmt: skip
-    return _Prepared(customers, new, existing, decisions)
 
 
 def reserve(
@@ -282,9 +280,17 @@ def reserve(
     """Lock the requested customers, decide every message under the policy and write the
     outcome: reserved contacts, outbid reservations cancelled, suppressions recorded."""
     policy = policy or get_policy(session, workspace_id)
-    ready = _prepare(session, workspace_id, request, now, policy, lock=True)
-    return _write(session, workspace_id, request, ready.customers, ready.new, ready.existing,
-                  ready.decisions)  # fmt: skip
+    ids = np.unique(request.customer_ids.astype(np.int64))
+    repository.lock_customers(session, workspace_id, ids)
+    gathered = _gather(session, workspace_id, request, policy, now)
+    repository.lock_staff(session, [s for s in gathered.new.staff.tolist() if s >= 0])
+    if (gathered.new.staff >= 0).any():  # capacity read again now that it is locked
+        gathered.capacity, gathered.used = _staff_state(
+            session, workspace_id, _day_range(gathered.new, gathered.customers.audience)
+        )
+    decisions = _decide(gathered, policy)
+    return _write(session, workspace_id, request, gathered.customers, gathered.new,
+                  gathered.existing, decisions)  # fmt: skip
 
 
 def evaluate(
@@ -294,12 +300,23 @@ def evaluate(
     *,
     now: datetime,
     policy: ContactPolicy | None = None,
+    committed: bool = False,
 ) -> Reservation:
     """Decide every message as ``reserve`` would, without locking or writing anything (for
-    plans, and for a control group's "would have been contacted")."""
+    plans, and for a control group's "would have been contacted"). ``committed`` reads the
+    committed state through a fast Arrow reader instead of the session's transaction."""
     policy = policy or get_policy(session, workspace_id)
-    ready = _prepare(session, workspace_id, request, now, policy, lock=False)
-    return _answer(ready.customers, ready.new, ready.decisions, np.full(len(ready.new), -1), [])
+    engine = session.get_bind()
+    if committed and isinstance(engine, Engine):
+        chosen = policy
+        gathered = committed_read(
+            engine, lambda reader: _gather(reader, workspace_id, request, chosen, now)
+        )
+    else:
+        gathered = _gather(session, workspace_id, request, policy, now)
+    decisions = _decide(gathered, policy)
+    none = np.full(len(gathered.new), -1, dtype=np.int64)
+    return _answer(gathered.customers, gathered.new, decisions, none, [])
 
 
 def _answer(
