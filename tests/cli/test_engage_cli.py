@@ -89,3 +89,18 @@ def test_campaign_from_segment_to_results(demo_home: Path) -> None:
     assert "window still open" in shown.stdout and "treatment" in shown.stdout
     delivered = siyu(demo_home, "worker", "--once")
     assert delivered.returncode == 0, delivered.stderr
+
+
+def test_playbooks_journey_and_tasks(demo_home: Path) -> None:
+    shown = siyu(demo_home, "playbook", "show")
+    assert shown.returncode == 0 and "every_days" in shown.stdout
+    edited = demo_home / "playbooks.yaml"
+    edited.write_text(shown.stdout.replace("every_days: 7", "every_days: 5"), encoding="utf-8")
+    assert siyu(demo_home, "playbook", "set", str(edited)).returncode == 0
+    daily = siyu(demo_home, "engage", "daily")
+    assert daily.returncode == 0, daily.stderr
+    assert "active" in daily.stdout and "journey" in daily.stdout and "tasks" in daily.stdout
+    staff = siyu(demo_home, "tasks", "today", "--staff", "nobody")
+    assert staff.returncode == 2 and "nobody" in staff.stderr
+    done = siyu(demo_home, "tasks", "done", "999999", "--outcome", "replied")
+    assert done.returncode == 2 and "999999" in done.stderr

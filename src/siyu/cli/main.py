@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from siyu import __version__
 from siyu.analytics import ladder, lifecycle
-from siyu.cli import campaigns, demo, imports, policy, segments, worker
+from siyu.cli import campaigns, demo, engage, imports, policy, segments, worker
 from siyu.cli.common import (
     console,
     handle_errors,
@@ -48,6 +48,10 @@ app.add_typer(policy.consent_app, name="consent")
 app.add_typer(worker.outbox_app, name="outbox")
 app.add_typer(campaigns.app, name="campaign")
 app.add_typer(campaigns.holdout_app, name="holdout")
+app.add_typer(engage.playbook_app, name="playbook")
+app.add_typer(engage.journey_app, name="journey")
+app.add_typer(engage.tasks_app, name="tasks")
+app.add_typer(engage.engage_app, name="engage")
 app.command("worker")(worker.worker)
 workspace_app = typer.Typer(help="Workspaces (brands) in this deployment.", no_args_is_help=True)
 app.add_typer(workspace_app, name="workspace")

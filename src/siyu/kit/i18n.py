@@ -173,6 +173,26 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "文案含有违禁词（{found}），修改后才能排期。"
         "可用 `siyu content banned` 查看违禁词。",
     },
+    "task.staff_unknown": {
+        "en": "No staff account '{code}'.",
+        "zh-CN": "没有员工账号“{code}”。",
+    },
+    "task.not_found": {
+        "en": "No task #{ident}.",
+        "zh-CN": "没有任务 #{ident}。",
+    },
+    "task.not_open": {
+        "en": "Task #{ident} is {status}: only an open task can be changed.",
+        "zh-CN": "任务 #{ident} 状态为 {status}：只有未完成的任务可以修改。",
+    },
+    "task.skip_reason": {
+        "en": "Say why the task is skipped.",
+        "zh-CN": "请说明跳过任务的原因。",
+    },
+    "task.staff_full": {
+        "en": "Staff account '{code}' already has {capacity} tasks that day.",
+        "zh-CN": "员工账号“{code}”当天已有 {capacity} 个任务。",
+    },
     "policy.invalid": {
         "en": "The contact policy is invalid: {detail}",
         "zh-CN": "触达策略无效：{detail}",

@@ -14,6 +14,7 @@ from siyu.models.profile import CustomerProfile
 from siyu.models.segment import CustomerTag, Segment
 from siyu.models.shop import Shop
 from siyu.models.staff import StaffAccount
+from siyu.models.task import StaffTask
 from siyu.models.workspace import Workspace
 
 __all__ = [
@@ -43,5 +44,6 @@ __all__ = [
     "Segment",
     "Shop",
     "StaffAccount",
+    "StaffTask",
     "Workspace",
 ]

@@ -105,10 +105,11 @@ def load_data(
     also: Sequence[str] = (),
 ) -> SegmentData:
     """Every profiled customer's fields the rule needs (all fields when `node` is None), plus
-    the profile fields named in `also`, read from a session or a committed-state reader."""
+    the fields named in `also`, read from a session or a committed-state reader."""
     needed = sources(node) if node is not None else {s.source for s in FIELDS.values()}
+    needed |= {FIELDS[name].source for name in also}
     used = {c.field for c in conditions(node)} if node is not None else set(_PROFILE_COLUMNS)
-    names = sorted({n for n in used if FIELDS[n].source == "profile"} | set(also))
+    names = sorted({n for n in (*used, *also) if FIELDS[n].source == "profile"})
     if "channel" in needed:
         names.append("entry_channel_id")
     columns = repository.profile_columns(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from siyu.db import bulk
 from siyu.db.columns import fetch_columns, ints
-from siyu.models import Campaign, CampaignMember, CampaignVariant, Order, Segment, Workspace
+from siyu.models import Campaign, CampaignMember, CampaignVariant, Order, Segment
 
 COUNTED_STATUSES = ("paid", "shipped", "completed")
 
@@ -119,8 +119,3 @@ def segment_rule(session: Session, segment_id: int | None) -> dict[str, Any] | N
     if segment_id is None:
         return None
     return session.scalar(select(Segment.rule).where(Segment.id == segment_id))
-
-
-def workspace_name(session: Session, workspace_id: int) -> str:
-    """The brand's display name."""
-    return session.scalar(select(Workspace.name).where(Workspace.id == workspace_id)) or ""

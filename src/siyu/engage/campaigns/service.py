@@ -297,7 +297,7 @@ def _enqueue(
     if rows.size == 0:
         return message_ids
     variants = repository.variants_of(session, campaign.id)
-    brand = repository.workspace_name(session, workspace_id)
+    brand = policy_repository.workspace_name(session, workspace_id)
     stages = _labels(lifecycle.STAGES, lifecycle.STAGE_LABELS["zh-CN"], treated.stage[rows])
     tiers = _labels(ladder.TIERS, ladder.TIER_LABELS["zh-CN"], treated.tier[rows])
     payloads = []

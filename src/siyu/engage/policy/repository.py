@@ -26,6 +26,7 @@ from siyu.models import (
     EngageSetting,
     Identity,
     StaffAccount,
+    Workspace,
 )
 
 IN_LIMIT = 1_000
@@ -285,4 +286,41 @@ def reserved_touches(
                 ContactTouch.planned_at > after,
             )
         )
+    )
+
+
+def touched_by(
+    session: Session,
+    workspace_id: int,
+    source_kind: str,
+    source_id: int,
+    customer_ids: NDArray[np.int64],
+) -> NDArray[np.int64]:
+    """Which of these customers already have a counted contact from this source."""
+    found: list[int] = []
+    ids = customer_ids.tolist()
+    for start in range(0, len(ids), IN_LIMIT):
+        rows = session.execute(
+            select(ContactTouch.customer_id).where(
+                ContactTouch.workspace_id == workspace_id,
+                ContactTouch.source_kind == source_kind,
+                ContactTouch.source_id == source_id,
+                ContactTouch.status.in_(("reserved", "sent")),
+                ContactTouch.customer_id.in_(ids[start : start + IN_LIMIT]),
+            )
+        )
+        found.extend(r[0] for r in rows)
+    return np.asarray(sorted(set(found)), dtype=np.int64)
+
+
+def workspace_name(session: Session, workspace_id: int) -> str:
+    """The brand's display name."""
+    return session.scalar(select(Workspace.name).where(Workspace.id == workspace_id)) or ""
+
+
+def move_touch(session: Session, touch_id: int, staff_id: int) -> None:
+    """Give a planned contact to another staff account."""
+    session.execute(
+        update(ContactTouch).where(ContactTouch.id == touch_id).values(staff_account_id=staff_id),
+        execution_options={"synchronize_session": False},
     )

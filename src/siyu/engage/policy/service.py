@@ -72,6 +72,8 @@ class ContactRequest:
     promotion: BoolArray | bool = False
     major: BoolArray | bool = False
     reschedule_days: IntArray | int = 0
+    staff_ids: IntArray | None = None
+    """For the "staff" channel: who makes each contact (-1: the customer's WeCom owner)."""
 
 
 @dataclass
@@ -126,8 +128,9 @@ def _customers(
     for channel, k in (("sms", 0), ("email", 1)):
         reachable[:, channel_code(channel)] = np.isin(ids, holder[kind == k])
     owner = _owners(source, workspace_id, ids)
-    for channel in ("wecom", "staff"):
-        reachable[:, channel_code(channel)] = owner >= 0
+    reachable[:, channel_code("wecom")] = owner >= 0
+    # a staff member reaches a customer through their WeCom contact, or by phone
+    reachable[:, channel_code("staff")] = (owner >= 0) | reachable[:, channel_code("sms")]
     offsets = _offsets(zone_names, now)[zone]
     return _Customers(ids, Audience(stage, offsets, consent, reachable), owner)
 
@@ -137,6 +140,11 @@ def _positions(ids: IntArray, found: IntArray) -> tuple[IntArray, BoolArray]:
         return np.zeros(found.size, dtype=np.int64), np.zeros(found.size, dtype=np.bool_)
     at = np.minimum(np.searchsorted(ids, found), ids.size - 1)
     return at, ids[at] == found
+
+
+def owners(source: Source, workspace_id: int, ids: IntArray) -> IntArray:
+    """The staff account owning each customer's (latest) WeCom contact, -1 when none."""
+    return _owners(source, workspace_id, ids)
 
 
 def _owners(source: Source, workspace_id: int, ids: IntArray) -> IntArray:
@@ -202,7 +210,9 @@ def _new_candidates(request: ContactRequest, customers: _Customers) -> Candidate
     assert hit.all(), "every requested customer is among the locked ones"
     names = [request.channel] * n if isinstance(request.channel, str) else list(request.channel)
     channels = codes(names, CHANNELS)
-    staff = np.where(channels == channel_code("staff"), customers.owner[at], -1)
+    chosen = request.staff_ids if request.staff_ids is not None else np.full(n, -1)
+    person = np.where(chosen >= 0, chosen, customers.owner[at])
+    staff = np.where(channels == channel_code("staff"), person, -1)
     return Candidates.build(
         at, channel=channels, value=request.value, send_at=request.send_at,
         promotion=request.promotion, major=request.major,
@@ -328,13 +338,14 @@ def _answer(
 ) -> Reservation:
     n = len(new)
     owner = customers.owner[new.customer]
-    personal = np.isin(new.channel, [channel_code("wecom"), channel_code("staff")])
+    sender = np.where(new.channel == channel_code("staff"), new.staff,
+                      np.where(new.channel == channel_code("wecom"), owner, -1))  # fmt: skip
     reasons = np.asarray(REASONS, dtype=object)[decisions.reason[:n]].tolist()
     return Reservation(
         admitted=decisions.admitted[:n], reasons=reasons,
         send_at=decisions.send_at[:n], local_day=decisions.local_day[:n],
         moved_days=decisions.moved_days[:n], touch_ids=touch_ids,
-        staff_ids=np.where(personal, owner, -1), outbid_touch_ids=outbid,
+        staff_ids=sender, outbid_touch_ids=outbid,
     )  # fmt: skip
 
 

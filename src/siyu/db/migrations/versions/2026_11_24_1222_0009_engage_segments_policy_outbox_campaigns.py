@@ -2,7 +2,7 @@
 
 Revision ID: 0009
 Revises: 0005 (0008 after the merge)
-Create Date: 2026-11-24 11:55:01.367062
+Create Date: 2026-11-24 12:22:19.216835
 """
 
 from collections.abc import Sequence
@@ -398,6 +398,75 @@ def upgrade() -> None:
         batch_op.create_index("ix_outbox_message_touch", ["touch_id"], unique=False)
 
     op.create_table(
+        "staff_task",
+        sa.Column(
+            "staff_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("reason", sa.String(length=24), nullable=False),
+        sa.Column("script", sa.String(length=500), nullable=False),
+        sa.Column("products", sa.JSON(), nullable=False),
+        sa.Column("expected_value_fen", sa.Float(), nullable=False),
+        sa.Column("rank", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("skip_reason", sa.String(length=200), nullable=False),
+        sa.Column("outcome", sa.String(length=16), nullable=False),
+        sa.Column("note", sa.String(length=500), nullable=False),
+        sa.Column("touch_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column(
+            "reassigned_from", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "workspace_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customer.id"],
+            name=op.f("fk_staff_task_customer_id_customer"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["staff_account_id"],
+            ["staff_account.id"],
+            name=op.f("fk_staff_task_staff_account_id_staff_account"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["touch_id"],
+            ["contact_touch.id"],
+            name=op.f("fk_staff_task_touch_id_contact_touch"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspace.id"],
+            name=op.f("fk_staff_task_workspace_id_workspace"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_task")),
+        sa.UniqueConstraint(
+            "workspace_id",
+            "customer_id",
+            "day",
+            name=op.f("uq_staff_task_workspace_id_customer_id_day"),
+        ),
+    )
+    with op.batch_alter_table("staff_task", schema=None) as batch_op:
+        batch_op.create_index("ix_staff_task_staff_day", ["staff_account_id", "day"], unique=False)
+
+    op.create_table(
         "delivery_attempt",
         sa.Column(
             "message_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
@@ -444,6 +513,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_delivery_attempt_message")
 
     op.drop_table("delivery_attempt")
+    with op.batch_alter_table("staff_task", schema=None) as batch_op:
+        batch_op.drop_index("ix_staff_task_staff_day")
+
+    op.drop_table("staff_task")
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_message_touch")
         batch_op.drop_index("ix_outbox_message_source")

@@ -1,0 +1,258 @@
+"""Use cases of playbooks and the first-purchases journey (never commit).
+
+A daily run picks, per stage, the customers whose rhythm is due (no contact for the stage's
+``every_days``), and the journey's buyers whose expected next purchase is ``lead_days`` away;
+each message goes through the contact policy (it may be held back or moved, and it competes
+by expected value with everything else planned), then into the outbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy.orm import Session
+
+from siyu.analytics import ladder, lifecycle
+from siyu.engage.campaigns.rules import DEFAULT_UPLIFT, render
+from siyu.engage.content import service as content
+from siyu.engage.playbooks import repository
+from siyu.engage.playbooks.schemas import Playbooks
+from siyu.engage.policy import repository as settings_repository
+from siyu.engage.policy import service as policy
+from siyu.engage.policy.rules import expected_value
+from siyu.messaging import service as outbox
+from siyu.messaging.rules import idempotency_key
+from siyu.segments import service as segments
+from siyu.segments.rules import SegmentData, evaluate, parse_rule
+
+PLAYBOOKS_KEY = "playbooks"
+FIELDS = ("stage", "tier", "p_alive", "expected_spend_fen", "net_paid_fen", "n_purchases",
+          "days_since_purchase")  # fmt: skip
+FALLBACK_ORDER_VALUE_FEN = 10_000.0
+
+Suggest = Callable[[Session, int, Sequence[int]], dict[int, dict[str, Any]]]
+suggest_products: Suggest = repository.last_products
+"""Products to suggest per customer. The default suggests what they bought last (a refill);
+the next-best-product engine replaces this function when it is installed."""
+
+
+def get_playbooks(session: Session, workspace_id: int) -> Playbooks:
+    """The workspace's playbooks (the defaults until edited)."""
+    stored = settings_repository.get_setting(session, workspace_id, PLAYBOOKS_KEY)
+    return Playbooks.model_validate(stored) if stored else Playbooks()
+
+
+def set_playbooks(session: Session, workspace_id: int, playbooks: Playbooks) -> None:
+    """Save edited playbooks after checking their texts against the banned words."""
+    for stage in playbooks.stages.values():
+        content.check_texts(session, workspace_id, stage.content)
+    content.check_texts(session, workspace_id, playbooks.journey.content)
+    content.check_texts(session, workspace_id, playbooks.tasks.scripts)
+    settings_repository.put_setting(
+        session, workspace_id, PLAYBOOKS_KEY, playbooks.model_dump(mode="json")
+    )
+
+
+def local_time(now: datetime, hour: int, zone: str) -> datetime:
+    """Today's `hour` o'clock in the zone, or now when that has passed."""
+    local = now.astimezone(ZoneInfo(zone))
+    at = datetime.combine(local.date(), time(hour), tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    return max(at, now)
+
+
+@dataclass
+class SendReport:
+    """What one run sent and held back."""
+
+    candidates: int = 0
+    queued: int = 0
+    held_back: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: SendReport) -> None:
+        """Add another run's counts."""
+        self.candidates += other.candidates
+        self.queued += other.queued
+        for reason, n in other.held_back.items():
+            self.held_back[reason] = self.held_back.get(reason, 0) + n
+
+
+def order_values(data: SegmentData, rows: NDArray[np.int64]) -> tuple[NDArray[np.float64], float]:
+    """Expected order value per row (the model's, else their average so far) and a fallback."""
+    spend = data.columns["expected_spend_fen"][rows]
+    past = data.columns["net_paid_fen"][rows] / np.maximum(data.columns["n_purchases"][rows], 1)
+    value = np.where(np.isnan(spend), np.where(past > 0, past, np.nan), spend)
+    known = value[~np.isnan(value)]
+    return value, float(known.mean()) if known.size else FALLBACK_ORDER_VALUE_FEN
+
+
+@dataclass
+class Message:
+    """One kind of message to some customers (rows of the loaded data)."""
+
+    source_kind: str
+    source_id: int | None
+    channel: str
+    content: Mapping[str, str]
+    offer: str
+    offer_text: str
+    uplift: float
+    send_at: datetime
+    major: bool = False
+    key: str = ""
+    reschedule_days: int = 0
+
+
+def send(
+    session: Session,
+    workspace_id: int,
+    data: SegmentData,
+    rows: NDArray[np.int64],
+    message: Message,
+    *,
+    now: datetime,
+) -> SendReport:
+    """Ask the policy for a slot for each customer and queue the admitted messages."""
+    report = SendReport(candidates=int(rows.size))
+    if rows.size == 0:
+        return report
+    found = policy.get_policy(session, workspace_id)
+    order_value, fallback = order_values(data, rows)
+    cost = found.channels.get(message.channel)
+    value = expected_value(
+        uplift=message.uplift, p_alive=data.columns["p_alive"][rows], order_value_fen=order_value,
+        cost_fen=cost.cost_fen if cost else 0.0, fallback_order_value_fen=fallback,
+    )  # fmt: skip
+    ids = data.customer_ids[rows]
+    reserved = policy.reserve(session, workspace_id, policy.ContactRequest(
+        customer_ids=ids, channel=message.channel, value=value,
+        send_at=message.send_at.timestamp(), source_kind=message.source_kind,
+        source_id=message.source_id, promotion=message.offer != "none", major=message.major,
+        reschedule_days=message.reschedule_days,
+    ), now=now, policy=found)  # fmt: skip
+    for reason, ok in zip(reserved.reasons, reserved.admitted.tolist(), strict=True):
+        if not ok:
+            report.held_back[reason] = report.held_back.get(reason, 0) + 1
+    admitted = np.flatnonzero(reserved.admitted)
+    report.queued = int(admitted.size)
+    if admitted.size:
+        _queue(session, workspace_id, data, rows[admitted], message, reserved, admitted)
+    return report
+
+
+def _queue(
+    session: Session,
+    workspace_id: int,
+    data: SegmentData,
+    rows: NDArray[np.int64],
+    message: Message,
+    reserved: policy.Reservation,
+    admitted: NDArray[np.int64],
+) -> None:
+    ids = data.customer_ids[rows].tolist()
+    wants_product = any("{product}" in v for v in message.content.values())
+    products = suggest_products(session, workspace_id, ids) if wants_product else {}
+    stages = np.asarray([*lifecycle.STAGE_LABELS["zh-CN"], ""], dtype=object)
+    tiers = np.asarray([*ladder.TIER_LABELS["zh-CN"], ""], dtype=object)
+    stage, tier = data.columns["stage"][rows], data.columns["tier"][rows]
+    days = data.columns["days_since_purchase"][rows]
+    brand = settings_repository.workspace_name(session, workspace_id)
+    payloads = []
+    for i, customer in enumerate(ids):
+        product = products.get(customer)
+        since = "" if np.isnan(days[i]) else str(int(days[i]))
+        values = {"stage": stages[stage[i]], "tier": tiers[tier[i]], "brand": brand,
+                  "offer": message.offer_text, "product": product["name"] if product else "",
+                  "days_since_purchase": since}  # fmt: skip
+        extra = {"products": [product]} if product else {}
+        payloads.append(render(message.content, values) | extra)
+    staff = reserved.staff_ids[admitted].tolist()
+    outbox.enqueue(
+        session, workspace_id, channel=message.channel,
+        keys=[idempotency_key(message.source_kind, message.source_id, c, message.key)
+              for c in ids],
+        payloads=payloads,
+        send_at=[datetime.fromtimestamp(t, UTC) for t in reserved.send_at[admitted].tolist()],
+        source_kind=message.source_kind, source_id=message.source_id, customer_ids=ids,
+        touch_ids=reserved.touch_ids[admitted].tolist(),
+        staff_ids=[s if s >= 0 else None for s in staff],
+    )  # fmt: skip
+
+
+def _due_rule(stage: str, every_days: int) -> dict[str, Any]:
+    return {"all": [
+        {"field": "stage", "op": "=", "value": stage},
+        {"any": [{"field": "days_since_touch", "op": "is_null"},
+                 {"field": "days_since_touch", "op": ">=", "value": every_days}]},
+    ]}  # fmt: skip
+
+
+def run_playbooks(
+    session: Session,
+    workspace_id: int,
+    now: datetime,
+    *,
+    major_promotion: bool = False,
+    committed: bool = False,
+) -> dict[str, SendReport]:
+    """Send each enabled stage's message to its customers whose rhythm is due (churned
+    customers only during a declared major promotion)."""
+    books = get_playbooks(session, workspace_id)
+    zone = policy.get_policy(session, workspace_id).default_time_zone
+    reports: dict[str, SendReport] = {}
+    for stage, book in books.stages.items():
+        if not book.enabled or (book.major_promotions_only and not major_promotion):
+            continue
+        node = parse_rule(_due_rule(stage, book.every_days))
+        data = segments.load(session, workspace_id, node, now, also=FIELDS, committed=committed)
+        rows = np.flatnonzero(evaluate(node, data))
+        uplift = book.expected_uplift if book.expected_uplift is not None else DEFAULT_UPLIFT[
+            book.offer]  # fmt: skip
+        message = Message(
+            source_kind="playbook", source_id=lifecycle.STAGES.index(stage), channel=book.channel,
+            content=book.content, offer=book.offer, offer_text=books.offers.get(book.offer, ""),
+            uplift=uplift, send_at=local_time(now, book.send_hour, zone),
+            major=book.major_promotions_only, key=now.astimezone(ZoneInfo(zone)).date().isoformat(),
+        )  # fmt: skip
+        reports[stage] = send(session, workspace_id, data, rows, message, now=now)
+    return reports
+
+
+def run_journey(
+    session: Session, workspace_id: int, now: datetime, *, committed: bool = False
+) -> SendReport:
+    """Nudge buyers in their first purchases whose expected next purchase is `lead_days`
+    away, once per purchase count, with a suggested product."""
+    books = get_playbooks(session, workspace_id)
+    journey = books.journey
+    if not journey.enabled:
+        return SendReport()
+    lead = journey.lead_days
+    rule = {"all": [
+        {"field": "n_purchases", "op": "between", "value": [1, journey.max_purchases]},
+        {"field": "days_to_next_purchase", "op": "between", "value": [lead - 1, lead]},
+    ]}  # fmt: skip
+    node = parse_rule(rule)
+    data = segments.load(session, workspace_id, node, now, also=FIELDS, committed=committed)
+    rows = np.flatnonzero(evaluate(node, data))
+    zone = policy.get_policy(session, workspace_id).default_time_zone
+    report = SendReport()
+    purchases = data.columns["n_purchases"].astype(np.int64)
+    for n in np.unique(purchases[rows]).tolist():  # one nudge per purchase count
+        mine = rows[purchases[rows] == n]
+        already = settings_repository.touched_by(session, workspace_id, "journey", int(n),
+                                                 data.customer_ids[mine])  # fmt: skip
+        mine = mine[~np.isin(data.customer_ids[mine], already)]
+        message = Message(
+            source_kind="journey", source_id=int(n), channel=journey.channel,
+            content=journey.content, offer=journey.offer,
+            offer_text=books.offers.get(journey.offer, ""), uplift=journey.expected_uplift,
+            send_at=local_time(now, journey.send_hour, zone), key=f"after{n}",
+        )  # fmt: skip
+        report.add(send(session, workspace_id, data, mine, message, now=now))
+    return report
