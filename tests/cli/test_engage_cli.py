@@ -104,3 +104,26 @@ def test_playbooks_journey_and_tasks(demo_home: Path) -> None:
     assert staff.returncode == 2 and "nobody" in staff.stderr
     done = siyu(demo_home, "tasks", "done", "999999", "--outcome", "replied")
     assert done.returncode == 2 and "999999" in done.stderr
+
+
+def test_content_library_and_sops(demo_home: Path) -> None:
+    added = siyu(demo_home, "content", "add", "welcome", "--text", "欢迎加入{brand}",
+                 "--persona", "cs_ip")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    card = siyu(demo_home, "content", "add", "card", "--kind", "mini_program", "--title", "上新",
+                "--media", "appid=wx1", "--media", "page=pages/new")  # fmt: skip
+    assert card.returncode == 0, card.stderr
+    broken = siyu(demo_home, "content", "add", "img", "--kind", "image")
+    assert broken.returncode == 2 and "image_url" in broken.stderr
+    assert "card" in siyu(demo_home, "content", "list").stdout
+    assert siyu(demo_home, "content", "check", "史无前例的优惠").returncode == 2
+    assert siyu(demo_home, "content", "banned", "--add", "秒杀").returncode == 0
+    assert "秒杀" in siyu(demo_home, "content", "banned").stdout
+    plan = demo_home / "sop.yaml"
+    plan.write_text("code: onboard\ntrigger: joined\nsteps:\n  - {day: 0, template: welcome}\n"
+                    "  - {day: 7, template: card}\n", encoding="utf-8")  # fmt: skip
+    saved = siyu(demo_home, "sop", "add", str(plan))
+    assert saved.returncode == 0, saved.stderr
+    assert "onboard" in siyu(demo_home, "sop", "list").stdout
+    ran = siyu(demo_home, "sop", "run")
+    assert ran.returncode == 0 and "onboard" in ran.stdout

@@ -176,7 +176,8 @@ def daily(
         bool, typer.Option(help="A major promotion is on (churned customers).")
     ] = False,
 ) -> None:
-    """After `siyu run`: stage playbooks, the first-purchases journey and today's task lists."""
+    """After `siyu run`: stage playbooks, the first-purchases journey, SOP plans and today's
+    task lists."""
     now = utcnow()
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         reports = playbooks.run_playbooks(session, workspace_id, now, major_promotion=major,
@@ -186,6 +187,12 @@ def daily(
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         journey = playbooks.run_journey(session, workspace_id, now, committed=True)
     _print_sent(t("journey", "首购旅程"), journey.candidates, journey.queued, journey.held_back)
+    with store() as opened, workspace_session(opened) as (session, workspace_id):
+        sops = playbooks.run_sops(session, workspace_id, now, committed=True)
+    for code, n in sops.queued.items():
+        held = ", ".join(f"{k} {v}" for k, v in sops.held_back.get(code, {}).items()) or "-"
+        console.print(t(f"SOP {code}: {n:,} queued; held back: {held}",
+                        f"SOP {code}：排队 {n:,}；拦截：{held}"), highlight=False)  # fmt: skip
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         generated = tasks.generate(session, workspace_id, now, committed=True)
     _print_generated(generated)

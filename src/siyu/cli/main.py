@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from siyu import __version__
 from siyu.analytics import ladder, lifecycle
-from siyu.cli import campaigns, demo, engage, imports, policy, segments, worker
+from siyu.cli import campaigns, content, demo, engage, imports, policy, segments, worker
 from siyu.cli.common import (
     console,
     handle_errors,
@@ -52,6 +52,8 @@ app.add_typer(engage.playbook_app, name="playbook")
 app.add_typer(engage.journey_app, name="journey")
 app.add_typer(engage.tasks_app, name="tasks")
 app.add_typer(engage.engage_app, name="engage")
+app.add_typer(content.app, name="content")
+app.add_typer(content.sop_app, name="sop")
 app.command("worker")(worker.worker)
 workspace_app = typer.Typer(help="Workspaces (brands) in this deployment.", no_args_is_help=True)
 app.add_typer(workspace_app, name="workspace")

@@ -193,6 +193,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Staff account '{code}' already has {capacity} tasks that day.",
         "zh-CN": "员工账号“{code}”当天已有 {capacity} 个任务。",
     },
+    "sop.unknown_templates": {
+        "en": "The plan uses templates the library does not have: {codes}.",
+        "zh-CN": "该计划使用了内容库中没有的模板：{codes}。",
+    },
+    "sop.personal_in_group": {
+        "en": "Group and Moments posts cannot use {{name}} (templates {codes}).",
+        "zh-CN": "社群和朋友圈内容不能使用 {{name}}（模板 {codes}）。",
+    },
+    "sop.unknown_staff": {
+        "en": "No staff accounts: {codes}.",
+        "zh-CN": "没有这些员工账号：{codes}。",
+    },
     "policy.invalid": {
         "en": "The contact policy is invalid: {detail}",
         "zh-CN": "触达策略无效：{detail}",

@@ -5,6 +5,7 @@ from siyu.models.channel import Channel, ChannelCost
 from siyu.models.consent import ConsentRecord
 from siyu.models.contact import Contact
 from siyu.models.contact_policy import ContactState, ContactSuppression, ContactTouch, EngageSetting
+from siyu.models.content import ContentTemplate, SopPlan
 from siyu.models.customer import Customer, CustomerMerge, Identity
 from siyu.models.imports import ImportBatch
 from siyu.models.order import Order, OrderLine, Refund
@@ -28,6 +29,7 @@ __all__ = [
     "ContactState",
     "ContactSuppression",
     "ContactTouch",
+    "ContentTemplate",
     "Customer",
     "CustomerMerge",
     "CustomerProfile",
@@ -43,6 +45,7 @@ __all__ = [
     "Refund",
     "Segment",
     "Shop",
+    "SopPlan",
     "StaffAccount",
     "StaffTask",
     "Workspace",

@@ -1,16 +1,19 @@
-"""Use cases of playbooks and the first-purchases journey (never commit).
+"""Use cases of playbooks, the first-purchases journey and SOP plans (never commit).
 
 A daily run picks, per stage, the customers whose rhythm is due (no contact for the stage's
-``every_days``), and the journey's buyers whose expected next purchase is ``lead_days`` away;
-each message goes through the contact policy (it may be held back or moved, and it competes
-by expected value with everything else planned), then into the outbox.
+``every_days``), the journey's buyers whose expected next purchase is ``lead_days`` away, and
+each SOP plan's steps due today (days after joining or ordering; group and Moments posts by
+weekday or date). Each customer message goes through the contact policy (it may be held back
+or moved, and it competes by expected value with everything else planned), then into the
+outbox; group and Moments posts keep to their per-day limits and out of the quiet hours.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,16 +23,20 @@ from sqlalchemy.orm import Session
 
 from siyu.analytics import ladder, lifecycle
 from siyu.engage.campaigns.rules import DEFAULT_UPLIFT, render
+from siyu.engage.content import repository as content_repository
 from siyu.engage.content import service as content
+from siyu.engage.content.schemas import SopStep
 from siyu.engage.playbooks import repository
 from siyu.engage.playbooks.schemas import Playbooks
 from siyu.engage.policy import repository as settings_repository
 from siyu.engage.policy import service as policy
-from siyu.engage.policy.rules import expected_value
+from siyu.engage.policy.rules import Limits, expected_value, quiet_adjusted
+from siyu.engage.policy.schemas import ContactPolicy
 from siyu.messaging import service as outbox
 from siyu.messaging.rules import idempotency_key
+from siyu.models import ContentTemplate, Segment, SopPlan
 from siyu.segments import service as segments
-from siyu.segments.rules import SegmentData, evaluate, parse_rule
+from siyu.segments.rules import Node, SegmentData, evaluate, parse_rule
 
 PLAYBOOKS_KEY = "playbooks"
 FIELDS = ("stage", "tier", "p_alive", "expected_spend_fen", "net_paid_fen", "n_purchases",
@@ -256,3 +263,165 @@ def run_journey(
         )  # fmt: skip
         report.add(send(session, workspace_id, data, mine, message, now=now))
     return report
+
+
+# ----------------------------------------------------------------------------- SOP plans
+
+
+def _steps_today(plan: SopPlan, today: date) -> list[tuple[int, SopStep]]:
+    due = []
+    for i, raw in enumerate(plan.steps):
+        step = SopStep.model_validate(raw)
+        if plan.trigger in ("joined", "ordered"):
+            due.append((i, step))
+        elif step.on is not None:
+            if step.on == today:
+                due.append((i, step))
+        elif step.weekday is None or step.weekday == today.weekday():
+            due.append((i, step))
+    return due
+
+
+def _local_window(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+    return start, start + timedelta(days=1)
+
+
+@dataclass
+class SopReport:
+    """What a day's SOP run queued and held back, per plan."""
+
+    queued: dict[str, int] = field(default_factory=dict)
+    held_back: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def run_sops(
+    session: Session, workspace_id: int, now: datetime, *, committed: bool = False
+) -> SopReport:
+    """Queue every active plan's content due today: customer steps through the contact policy,
+    group and Moments posts within their per-day limits and out of the quiet hours."""
+    found_policy = policy.get_policy(session, workspace_id)
+    zone = ZoneInfo(found_policy.default_time_zone)
+    today = now.astimezone(zone).date()
+    report = SopReport()
+    loaded: dict[str, tuple[Node, SegmentData]] = {}
+    for plan in content_repository.plans(session, workspace_id, active_only=True):
+        queued, held = 0, dict[str, int]()
+        for index, step in _steps_today(plan, today):
+            template = content_repository.get_template(session, workspace_id, step.template)
+            if template is None:
+                held["template_missing"] = held.get("template_missing", 0) + 1
+                continue
+            at = datetime.combine(today, time(step.hour, step.minute), tzinfo=zone)
+            send_at = max(at.astimezone(UTC), now)
+            if plan.trigger in ("joined", "ordered"):
+                audience = _audience(session, workspace_id, plan, now, committed, loaded)
+                sent = _customer_step(session, workspace_id, plan, index, step, template, today,
+                                      send_at, now, zone, audience)  # fmt: skip
+                queued += sent.queued
+                for reason, n in sent.held_back.items():
+                    held[reason] = held.get(reason, 0) + n
+            else:
+                queued += _posts(session, workspace_id, plan, index, template, today, send_at,
+                                 found_policy, zone)  # fmt: skip
+        report.queued[plan.code] = queued
+        report.held_back[plan.code] = held
+    return report
+
+
+def _audience(
+    session: Session,
+    workspace_id: int,
+    plan: SopPlan,
+    now: datetime,
+    committed: bool,
+    loaded: dict[str, tuple[Node, SegmentData]],
+) -> tuple[Node, SegmentData]:
+    """The plan's segment (or everyone) with the fields messages need, loaded once a run."""
+    rule: dict[str, Any] = {"field": "n_purchases", "op": ">=", "value": 0}
+    if plan.segment_id is not None:
+        stored = session.get(Segment, plan.segment_id)
+        rule = stored.rule if stored is not None else rule
+    key = json.dumps(rule, sort_keys=True)
+    if key not in loaded:
+        node = parse_rule(rule)
+        data = segments.load(session, workspace_id, node, now, also=FIELDS, committed=committed)
+        loaded[key] = (node, data)
+    return loaded[key]
+
+
+def _customer_step(
+    session: Session,
+    workspace_id: int,
+    plan: SopPlan,
+    index: int,
+    step: SopStep,
+    template: ContentTemplate,
+    today: date,
+    send_at: datetime,
+    now: datetime,
+    zone: ZoneInfo,
+    audience: tuple[Node, SegmentData],
+) -> SendReport:
+    assert step.day is not None
+    start, end = _local_window(today - timedelta(days=step.day), zone)
+    if plan.trigger == "joined":
+        who = content_repository.joined_between(session, workspace_id, start, end)
+    else:
+        who = content_repository.ordered_between(session, workspace_id, start, end)
+    source_id = plan.id * 100 + index
+    who = who[~np.isin(who, settings_repository.touched_by(session, workspace_id, "sop", source_id,
+                                                          np.unique(who)))]  # fmt: skip
+    if who.size == 0:
+        return SendReport()
+    node, data = audience
+    rows = np.flatnonzero(evaluate(node, data) & np.isin(data.customer_ids, who))
+    offer = "small" if template.is_promotion else "none"
+    message = Message(
+        source_kind="sop", source_id=source_id, channel=plan.channel,
+        content=content.template_payload(template), offer=offer, offer_text="",
+        uplift=DEFAULT_UPLIFT[offer], send_at=send_at, key=f"{plan.code}:{index}",
+    )  # fmt: skip
+    return send(session, workspace_id, data, rows, message, now=now)
+
+
+def _posts(
+    session: Session,
+    workspace_id: int,
+    plan: SopPlan,
+    index: int,
+    template: ContentTemplate,
+    today: date,
+    send_at: datetime,
+    found_policy: ContactPolicy,
+    zone: ZoneInfo,
+) -> int:
+    group = plan.trigger == "group_daily"
+    channel = "wecom_group" if group else "wecom_moments"
+    limit = found_policy.group_posts_per_day if group else found_policy.moments_per_day
+    targets = plan.targets or (
+        content_repository.group_refs(session, workspace_id) if group else []
+    )
+    staff = {} if group else content_repository.staff_ids(session, workspace_id, targets)
+    start, end = _local_window(today, zone)
+    posted = content_repository.posts_between(session, workspace_id, channel, start, end)
+    keys = {t: idempotency_key("sop", plan.id, None, t, today.isoformat(), str(index))
+            for t in targets}  # fmt: skip
+    known = content_repository.existing_keys(session, workspace_id, list(keys.values()))
+    chosen = [t for t in targets if keys[t] not in known and posted.get(t, 0) < limit]
+    if not chosen:
+        return 0
+    limits = Limits.compile(found_policy)
+    offset = int((send_at.astimezone(zone).utcoffset() or timedelta()).total_seconds())
+    when = quiet_adjusted(np.array([send_at.timestamp()]), np.array([offset]),
+                          limits.quiet_start_s, limits.quiet_end_s)[0]  # fmt: skip
+    brand = settings_repository.workspace_name(session, workspace_id)
+    payload = render(content.template_payload(template), {"brand": brand})
+    outbox.enqueue(
+        session, workspace_id, channel=channel, keys=[keys[t] for t in chosen],
+        payloads=[payload] * len(chosen),
+        send_at=[datetime.fromtimestamp(when, UTC)] * len(chosen), source_kind="sop",
+        source_id=plan.id, targets=chosen,
+        staff_ids=[staff.get(t) for t in chosen] if not group else None,
+    )  # fmt: skip
+    return len(chosen)

@@ -107,6 +107,10 @@ class ContactPolicy(BaseModel):
     default_time_zone: str = "Asia/Shanghai"
     bump_lead_minutes: int = Field(default=10, ge=0)
     """A reserved contact due sooner than this is never given up to a higher-valued one."""
+    group_posts_per_day: int = Field(default=1, ge=0)
+    """Posts a customer group receives a day (WeCom lets a group receive about one a day)."""
+    moments_per_day: int = Field(default=1, ge=0)
+    """Moments posts a staff account publishes a day (customers see their feed)."""
 
     @field_validator("default_time_zone")
     @classmethod
