@@ -191,3 +191,31 @@ def test_an_opt_out_cancels_reserved_contacts_at_once(
     with pytest.raises(ValidationError):
         service.record_consent(session, workspace_id, a, channel="fax", granted=False,
                                source="x", now=NOW)  # fmt: skip
+
+
+def test_a_merge_moves_contacts_tags_tasks_and_messages(
+    session: Session, workspace_id: int
+) -> None:
+    from siyu.customers.repository import reassign_customer
+    from siyu.models import CustomerTag, StaffTask
+    from tests.fixtures.engage import staff, tag
+
+    ws = workspace_id
+    winner, loser = customers(session, ws, [{}, {}])
+    anna = staff(session, ws, "anna")
+    tag(session, ws, winner, "vip")
+    tag(session, ws, loser, "vip", "baby")
+    touched = touch(session, ws, loser, at=NOW)
+    _enqueue(session, ws, loser, touched)
+    for who in (winner, loser):
+        session.add(StaffTask(workspace_id=ws, staff_account_id=anna, customer_id=who,
+                              day=NOW.date(), reason="slipping", script="", products=[],
+                              expected_value_fen=1.0, rank=1))  # fmt: skip
+    session.flush()
+    reassign_customer(session, ws, loser=loser, winner=winner)
+    session.expire_all()
+    assert session.get(ContactTouch, touched).customer_id == winner  # type: ignore[union-attr]
+    assert sorted(session.scalars(select(CustomerTag.tag).where(
+        CustomerTag.customer_id == winner))) == ["baby", "vip"]  # fmt: skip
+    assert session.scalars(select(OutboxMessage.customer_id)).all() == [winner]
+    assert session.scalars(select(StaffTask.customer_id)).all() == [winner]

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from siyu.db import bulk
+from siyu.engage.policy.repository import move_engagement
 from siyu.kit.clock import utcnow
 from siyu.models import ConsentRecord, Contact, Customer, CustomerMerge, Identity, Order
 
@@ -56,6 +57,7 @@ def reassign_customer(session: Session, workspace_id: int, *, loser: int, winner
         # SQLite's planner took the (workspace_id, ordered_at) index and scanned every order
         # of the brand for each merge, which made big imports quadratic.
         session.execute(update(model).where(model.customer_id == loser).values(values))
+    move_engagement(session, workspace_id, loser=loser, winner=winner)
     loser_seen = session.scalar(select(Customer.first_seen_at).where(Customer.id == loser))
     if loser_seen is not None:
         session.execute(

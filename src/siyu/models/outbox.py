@@ -21,6 +21,7 @@ class OutboxMessage(IdMixin, WorkspaceMixin, CreatedMixin, Base):
         UniqueConstraint("workspace_id", "idempotency_key"),
         Index("ix_outbox_message_due", "workspace_id", "channel", "status", "next_attempt_at"),
         Index("ix_outbox_message_touch", "touch_id"),
+        Index("ix_outbox_message_customer", "customer_id"),
         Index("ix_outbox_message_source", "workspace_id", "source_kind", "source_id"),
     )
 

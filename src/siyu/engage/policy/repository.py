@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import ColumnElement, select, text, update
+from sqlalchemy import ColumnElement, delete, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -18,14 +18,18 @@ from siyu.db import bulk
 from siyu.db.columns import Source, day_number, epoch_of, read_columns
 from siyu.kit.clock import utcnow
 from siyu.models import (
+    CampaignMember,
     Contact,
     ContactState,
     ContactSuppression,
     ContactTouch,
     CustomerProfile,
+    CustomerTag,
     EngageSetting,
     Identity,
+    OutboxMessage,
     StaffAccount,
+    StaffTask,
     Workspace,
 )
 
@@ -322,5 +326,42 @@ def move_touch(session: Session, touch_id: int, staff_id: int) -> None:
     """Give a planned contact to another staff account."""
     session.execute(
         update(ContactTouch).where(ContactTouch.id == touch_id).values(staff_account_id=staff_id),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def move_engagement(session: Session, workspace_id: int, *, loser: int, winner: int) -> None:
+    """Move a merged-away customer's engagement records onto the customer they merged into:
+    contacts and suppressions (so caps keep counting them), messages, tags, tasks, campaign
+    memberships and the time zone. Where the winner already has the same record (a tag, a
+    task that day, a membership) the loser's copy is dropped."""
+    for model in (ContactTouch, ContactSuppression, OutboxMessage):
+        session.execute(
+            update(model).where(model.customer_id == loser).values(customer_id=winner),
+            execution_options={"synchronize_session": False},
+        )
+    _move_unique(session, CustomerTag, CustomerTag.tag, loser, winner)
+    _move_unique(session, CampaignMember, CampaignMember.campaign_id, loser, winner)
+    _move_unique(session, StaffTask, StaffTask.day, loser, winner, workspace_id)
+    _move_unique(session, ContactState, ContactState.workspace_id, loser, winner)
+
+
+def _move_unique(
+    session: Session,
+    model: Any,
+    key: Any,
+    loser: int,
+    winner: int,
+    workspace_id: int | None = None,
+) -> None:
+    """Give the loser's rows to the winner unless the winner has one with the same key."""
+    scope = [model.workspace_id == workspace_id] if workspace_id is not None else []
+    taken = select(key).where(model.customer_id == winner, *scope).scalar_subquery()
+    session.execute(
+        delete(model).where(model.customer_id == loser, key.in_(taken), *scope),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(
+        update(model).where(model.customer_id == loser, *scope).values(customer_id=winner),
         execution_options={"synchronize_session": False},
     )

@@ -2,7 +2,7 @@
 
 Revision ID: 0009
 Revises: 0005 (0008 after the merge)
-Create Date: 2026-11-24 12:24:58.733745
+Create Date: 2026-11-24 12:28:40.628951
 """
 
 from collections.abc import Sequence
@@ -456,6 +456,7 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.create_index("ix_outbox_message_customer", ["customer_id"], unique=False)
         batch_op.create_index(
             "ix_outbox_message_due",
             ["workspace_id", "channel", "status", "next_attempt_at"],
@@ -590,6 +591,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_outbox_message_touch")
         batch_op.drop_index("ix_outbox_message_source")
         batch_op.drop_index("ix_outbox_message_due")
+        batch_op.drop_index("ix_outbox_message_customer")
 
     op.drop_table("outbox_message")
     op.drop_table("campaign_variant")
