@@ -35,6 +35,8 @@ test: $(VENV)/.installed-dev lint
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/import_orders.py
 	$(BIN)/python bench/clv_fit.py
+	$(BIN)/python bench/engage_planning.py --customers 1000000
+	$(BIN)/python bench/delivery.py --messages 20000
 
 clean:
 	rm -rf $(VENV) .siyu .pytest_cache .mypy_cache .ruff_cache
