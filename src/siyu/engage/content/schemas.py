@@ -84,7 +84,7 @@ class SopPlanCreate(BaseModel):
     code: str = Field(pattern=CODE_PATTERN)
     name: str = Field(default="", max_length=200)
     trigger: Trigger
-    channel: str = "wecom"
+    channel: Literal["wecom", "sms", "email", "webhook", "console"] = "wecom"
     segment: str | None = None
     steps: list[SopStep] = Field(min_length=1, max_length=60)
     targets: list[str] = Field(default_factory=list)

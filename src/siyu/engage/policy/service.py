@@ -210,6 +210,8 @@ def _new_candidates(request: ContactRequest, customers: _Customers) -> Candidate
     assert hit.all(), "every requested customer is among the locked ones"
     names = [request.channel] * n if isinstance(request.channel, str) else list(request.channel)
     channels = codes(names, CHANNELS)
+    if (channels < 0).any():
+        raise ValueError(f"unknown channel among {sorted(set(names))}; known: {CHANNELS}")
     chosen = request.staff_ids if request.staff_ids is not None else np.full(n, -1)
     person = np.where(chosen >= 0, chosen, customers.owner[at])
     staff = np.where(channels == channel_code("staff"), person, -1)
