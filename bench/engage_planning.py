@@ -27,6 +27,7 @@ from siyu.db.engine import make_engine, make_session_factory, unit_of_work
 from siyu.db.migrate import upgrade
 from siyu.engage.campaigns import service as campaigns
 from siyu.engage.campaigns.schemas import CampaignCreate, VariantSpec
+from siyu.engage.campaigns.tasks import launch
 from siyu.engage.policy import service as policy
 from siyu.engage.policy.rules import (
     Audience,
@@ -147,6 +148,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--touch-share", type=float, default=0.5)
     parser.add_argument("--url", default="")
+    parser.add_argument("--launch", action="store_true", help="also launch it (writes)")
     args = parser.parse_args()
     rng = np.random.default_rng(7)
     folder = Path(tempfile.mkdtemp(prefix="siyu-bench-"))
@@ -194,6 +196,12 @@ def main() -> None:
         f"{plan.decisions_per_second:,.0f} decisions/s; held back: {plan.by_reason}"
     )
     print(f"pure decision engine: {pure_decide(args.customers, touches):,.0f} decisions/s")
+    if args.launch:
+        report = launch(sessions, ws, "bench", now=NOW)
+        print(
+            f"launch: {report.members:,} members, {report.queued:,} messages queued in "
+            f"{report.seconds:.1f} s = {report.members / report.seconds:,.0f} customers/s"
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {peak:,.0f} MB")
     _ = date

@@ -15,16 +15,24 @@ from siyu.models import ConsentRecord
 
 
 def records(
-    source: Source, workspace_id: int, *, purpose: str, customer_ids: Sequence[int] | None = None
+    source: Source,
+    workspace_id: int,
+    *,
+    purpose: str,
+    customer_ids: Sequence[int] | None = None,
+    id_range: tuple[int, int] | None = None,
 ) -> list[NDArray[Any]]:
     """Every consent record of a purpose as columns (customer, channel, granted, epoch,
-    id): of all customers, or of the given ones (up to a few thousand)."""
+    id): of all customers, of the given ones (up to a few thousand), or of a customer id
+    range."""
     c = ConsentRecord
     query = select(c.customer_id, c.channel, c.granted, epoch_of(c.recorded_at), c.id).where(
         c.workspace_id == workspace_id, c.purpose == purpose
     )
     if customer_ids is not None:
         query = query.where(ConsentRecord.customer_id.in_(list(customer_ids)))
+    if id_range is not None:
+        query = query.where(ConsentRecord.customer_id.between(*id_range))
     return read_columns(source, query, "isbfi")
 
 

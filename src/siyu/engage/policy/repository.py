@@ -151,10 +151,13 @@ def consent_records(
     source: Source, workspace_id: int, ids: NDArray[np.int64]
 ) -> list[NDArray[Any]]:
     """Marketing consent records (customer, channel, granted, epoch, id) of these customers
-    (of everyone when they are many: the caller keeps its own)."""
-    chosen = ids.tolist() if ids.size <= IN_LIMIT else None
+    (of their id range when they are many: the caller keeps its own)."""
+    if ids.size <= IN_LIMIT:
+        return consent_repository.records(
+            source, workspace_id, purpose="marketing", customer_ids=ids.tolist()
+        )
     return consent_repository.records(
-        source, workspace_id, purpose="marketing", customer_ids=chosen
+        source, workspace_id, purpose="marketing", id_range=(int(ids.min()), int(ids.max()))
     )
 
 

@@ -269,7 +269,10 @@ def _gather(
     days = _day_range(new, customers.audience)
     contested = possible_days(new, customers.audience, Limits.compile(policy))
     existing = _existing(source, workspace_id, customers, days, policy, now, contested)
-    capacity, used = _staff_state(source, workspace_id, days)
+    if (new.staff >= 0).any() or (existing.candidates.staff >= 0).any():
+        capacity, used = _staff_state(source, workspace_id, days)
+    else:  # nobody here fills a staff account's list
+        capacity, used = np.zeros(0, dtype=np.int64), Ledger.empty()
     return _Gathered(customers, new, existing, capacity, used)
 
 
