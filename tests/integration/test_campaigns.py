@@ -157,3 +157,35 @@ def test_results_show_the_increment_over_control(
     assert ("treatment", "eligible", "repurchase") in by
     with brand.sessions() as session, pytest.raises(ValidationError):
         _create(brand, code="bad", variants=[VariantSpec(content={"text": "全网第一 {coupon}"})])
+
+
+def test_fallback_channels_carry_their_own_content(
+    committed_session: Session, cipher: PiiCipher
+) -> None:
+    session = committed_session
+    brand = _brand(session, cipher, 40)
+    from tests.fixtures.engage import contact, staff
+
+    with brand.sessions.begin() as db:
+        anna = staff(db, brand.workspace_id, "anna")
+        for customer in brand.customers[:20]:
+            contact(db, brand.workspace_id, customer, staff_id=anna)
+    variant = VariantSpec(content={"text": "春季新品，点击查看卡片"},
+                          by_channel={"sms": {"text": "【品牌】春季新品上市"}})  # fmt: skip
+    _create(brand, channel="wecom", fallback_channels=["sms"], offer="none", control_share=0.0,
+            variants=[variant])  # fmt: skip
+    with brand.sessions() as db:
+        plan = service.plan(db, brand.workspace_id, "spring", NOW, committed=True)
+    assert plan.by_channel["wecom"] == 20 and plan.by_channel["sms"] == 18  # 2 never opted in
+    assert plan.by_reason == {"no_consent": 2}
+    tasks.launch(brand.sessions, brand.workspace_id, "spring", now=NOW)
+    with brand.sessions() as db:
+        texts = {m.channel: m.payload["text"] for m in db.scalars(select(OutboxMessage))}
+        assert texts == {"wecom": "春季新品，点击查看卡片", "sms": "【品牌】春季新品上市"}
+        used = dict(db.execute(select(CampaignMember.channel, func.count())
+                               .where(CampaignMember.eligible.is_(True))
+                               .group_by(CampaignMember.channel)).all())  # fmt: skip
+        assert used == {"wecom": 20, "sms": 18}
+    with pytest.raises(ValueError, match="differ"):
+        CampaignCreate(code="x", segment="s", channel="sms", fallback_channels=["sms"],
+                       send_at=SEND_AT, variants=[VariantSpec(content={"text": "t"})])  # fmt: skip

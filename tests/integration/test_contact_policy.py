@@ -219,3 +219,17 @@ def test_a_merge_moves_contacts_tags_tasks_and_messages(
         CustomerTag.customer_id == winner))) == ["baby", "vip"]  # fmt: skip
     assert session.scalars(select(OutboxMessage.customer_id)).all() == [winner]
     assert session.scalars(select(StaffTask.customer_id)).all() == [winner]
+
+
+def test_a_customer_time_zone_moves_their_quiet_hours(
+    session: Session, workspace_id: int, cipher: PiiCipher
+) -> None:
+    (a,) = _people(session, workspace_id, cipher, 1)
+    with pytest.raises(ValidationError):
+        service.set_time_zone(session, workspace_id, a, "Mars/Olympus")
+    service.set_time_zone(session, workspace_id, a, "America/New_York")
+    request = service.ContactRequest(customer_ids=np.array([a]), channel="sms", value=1.0,
+                                     send_at=TOMORROW_10, source_kind="campaign")  # fmt: skip
+    result = service.reserve(session, workspace_id, request, now=NOW)
+    # 10:00 in China is 22:00 the evening before in New York: moved to 09:00 there
+    assert result.send_at[0] - TOMORROW_10 == 11 * 3600

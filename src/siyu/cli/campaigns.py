@@ -51,6 +51,13 @@ def create(
     code: str,
     segment: Annotated[str, typer.Option(help="Audience segment code.")] = "",
     channel: Annotated[str, typer.Option(help="wecom, sms, email, webhook or console.")] = "",
+    fallback: Annotated[
+        list[str] | None,
+        typer.Option(help="Channel tried when the first cannot reach (repeatable)."),
+    ] = None,
+    channel_text: Annotated[
+        list[str] | None, typer.Option(help="Text on one channel as CHANNEL=text (repeatable).")
+    ] = None,
     send_at: Annotated[str, typer.Option(help="When (China time unless a zone is given).")] = "",
     text: Annotated[str, typer.Option(help="Message text of variant A ({variables}).")] = "",
     variant: Annotated[
@@ -70,11 +77,15 @@ def create(
         raw.setdefault("code", code)
     else:
         extra = {"subject": subject} if subject else {}
-        variants = [{"code": "A", "content": {"text": text, **extra}}]
+        overrides = {name.strip(): {"text": body} for name, _, body in
+                     (item.partition("=") for item in channel_text or [])}  # fmt: skip
+        variants = [{"code": "A", "content": {"text": text, **extra}, "by_channel": overrides}]
         for item in variant or []:
             name, _, body = item.partition("=")
-            variants.append({"code": name.strip(), "content": {"text": body, **extra}})
+            variants.append({"code": name.strip(), "content": {"text": body, **extra},
+                             "by_channel": overrides})  # fmt: skip
         raw = {"code": code, "segment": segment, "channel": channel, "send_at": _when(send_at),
+               "fallback_channels": fallback or [],
                "offer": offer, "control_share": control, "use_holdout": holdout,
                "reschedule_days": reschedule_days, "attribution_days": attribution_days,
                "variants": variants}  # fmt: skip
@@ -121,6 +132,8 @@ def plan(code: str) -> None:
         table.add_row(label, f"{n:,}")
     for variant, n in result.by_variant.items():
         table.add_row(t(f"variant {variant}", f"版本 {variant}"), f"{n:,}")
+    for channel, n in result.by_channel.items():
+        table.add_row(t(f"on {channel}", f"经 {channel}"), f"{n:,}")
     for reason, n in result.by_reason.items():
         table.add_row(t(f"held back: {reason}", f"拦截：{reason}"), f"{n:,}")
     console.print(table)

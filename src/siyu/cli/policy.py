@@ -64,6 +64,15 @@ def why(
     console.print(table)
 
 
+@app.command("timezone")
+@handle_errors
+def timezone(customer_id: int, zone: str) -> None:
+    """Set a customer's time zone (quiet hours and calendar days follow it)."""
+    with store() as opened, workspace_session(opened) as (session, workspace_id):
+        service.set_time_zone(session, workspace_id, customer_id, zone)
+    console.print(f"[green]✓[/] #{customer_id} {zone}")
+
+
 def _consent(customer_id: int, channel: str, granted: bool, source: str) -> None:
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         cancelled = service.record_consent(

@@ -205,6 +205,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "No staff accounts: {codes}.",
         "zh-CN": "没有这些员工账号：{codes}。",
     },
+    "policy.unknown_zone": {
+        "en": "Unknown time zone '{zone}' (use an IANA name such as Asia/Shanghai).",
+        "zh-CN": "未知时区“{zone}”（请使用 IANA 名称，如 Asia/Shanghai）。",
+    },
     "policy.invalid": {
         "en": "The contact policy is invalid: {detail}",
         "zh-CN": "触达策略无效：{detail}",

@@ -35,6 +35,7 @@ class Campaign(IdMixin, WorkspaceMixin, CreatedMixin, Base):
     )
     audience_rule: Mapped[dict[str, Any]] = mapped_column(JSON)
     channel: Mapped[str] = mapped_column(String(16))
+    fallback_channels: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(12), default="draft")
     send_at: Mapped[datetime] = mapped_column(UtcDateTime())
     offer: Mapped[str] = mapped_column(String(8), default="none")
@@ -59,6 +60,7 @@ class CampaignVariant(IdMixin, Base):
     code: Mapped[str] = mapped_column(String(16))
     weight: Mapped[float] = mapped_column(Float, default=1.0)
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    by_channel: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class CampaignMember(Base):
@@ -76,6 +78,7 @@ class CampaignMember(Base):
     )
     arm: Mapped[str] = mapped_column(String(10))
     variant: Mapped[str] = mapped_column(String(16), default="")
+    channel: Mapped[str] = mapped_column(String(16), default="")
     eligible: Mapped[bool] = mapped_column()
     reason: Mapped[str] = mapped_column(String(24), default="")
     message_id: Mapped[int | None] = mapped_column(BigId, default=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from siyu.segments.schemas import CODE_PATTERN
 
@@ -21,6 +21,12 @@ class VariantSpec(BaseModel):
     code: str = Field(default="A", pattern=r"^[A-Za-z0-9_-]{1,16}$")
     weight: float = Field(default=1.0, gt=0)
     content: dict[str, str]
+    by_channel: dict[CampaignChannel, dict[str, str]] = Field(default_factory=dict)
+    """Per-channel changes to the content (an SMS needs a shorter text than a WeCom card)."""
+
+    def for_channel(self, channel: str) -> dict[str, str]:
+        """The content as sent on a channel."""
+        return {**self.content, **self.by_channel.get(channel, {})}  # type: ignore[call-overload]
 
 
 class CampaignCreate(BaseModel):
@@ -32,6 +38,9 @@ class CampaignCreate(BaseModel):
     name: str = Field(default="", max_length=200)
     segment: str
     channel: CampaignChannel
+    fallback_channels: list[CampaignChannel] = Field(default_factory=list, max_length=4)
+    """Tried in order for customers the channel cannot reach (no contact, no consent on it,
+    its own cap reached)."""
     send_at: AwareDatetime
     offer: Offer = "none"
     major: bool = False
@@ -43,6 +52,13 @@ class CampaignCreate(BaseModel):
     variants: list[VariantSpec] = Field(min_length=1, max_length=8)
     seed: int | None = None
 
+    @model_validator(mode="after")
+    def _distinct_channels(self) -> CampaignCreate:
+        chosen = [self.channel, *self.fallback_channels]
+        if len(set(chosen)) != len(chosen):
+            raise ValueError("the channel and the fallback channels must all differ")
+        return self
+
 
 class CampaignRead(BaseModel):
     """A campaign as stored."""
@@ -53,6 +69,7 @@ class CampaignRead(BaseModel):
     code: str
     name: str
     channel: str
+    fallback_channels: list[str]
     status: str
     send_at: datetime
     offer: str
@@ -77,6 +94,7 @@ class CampaignPlan(BaseModel):
     control_eligible: int
     by_reason: dict[str, int]
     by_variant: dict[str, int]
+    by_channel: dict[str, int]
     expected_value_fen: float
     seconds: float
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -96,14 +96,17 @@ def create_campaign(session: Session, workspace_id: int, data: CampaignCreate) -
     if len(set(codes)) != len(codes):
         raise ValidationError("campaign.variant_codes", codes=", ".join(codes))
     for variant in data.variants:
-        unknown = unknown_fields(variant.content)
-        if unknown:
-            raise ValidationError("campaign.unknown_variables", variant=variant.code,
-                                  names=", ".join(sorted(unknown)))  # fmt: skip
-        content.check_texts(session, workspace_id, variant.content)
+        for channel in (data.channel, *data.fallback_channels):
+            texts = variant.for_channel(channel)
+            unknown = unknown_fields(texts)
+            if unknown:
+                raise ValidationError("campaign.unknown_variables", variant=variant.code,
+                                      names=", ".join(sorted(unknown)))  # fmt: skip
+            content.check_texts(session, workspace_id, texts)
     campaign = Campaign(
         workspace_id=workspace_id, code=data.code, name=data.name or data.code,
         segment_id=segment.id, audience_rule=segment.rule, channel=data.channel,
+        fallback_channels=list(data.fallback_channels),
         send_at=data.send_at.astimezone(UTC), offer=data.offer,
         is_major=data.major or data.offer == "major",
         expected_uplift=data.expected_uplift if data.expected_uplift is not None
@@ -112,7 +115,8 @@ def create_campaign(session: Session, workspace_id: int, data: CampaignCreate) -
         reschedule_days=data.reschedule_days, attribution_days=data.attribution_days,
         seed=data.seed if data.seed is not None else secrets.randbits(62),
     )  # fmt: skip
-    variants = [CampaignVariant(code=v.code, weight=v.weight, content=v.content)
+    variants = [CampaignVariant(code=v.code, weight=v.weight, content=v.content,
+                                by_channel={k: dict(c) for k, c in v.by_channel.items()})
                 for v in data.variants]  # fmt: skip
     repository.add_campaign(session, campaign, variants)
     return CampaignRead.model_validate(campaign)
@@ -187,20 +191,76 @@ def _values(
     order_value = np.where(np.isnan(spend), np.where(per_order > 0, per_order, np.nan), spend)
     known = order_value[~np.isnan(order_value)]
     fallback = float(known.mean()) if known.size else FALLBACK_ORDER_VALUE_FEN
-    cost = policy.get_policy(session, workspace_id).channels.get(campaign.channel)
     return expected_value(
         uplift=campaign.expected_uplift, p_alive=column["p_alive"], order_value_fen=order_value,
-        cost_fen=cost.cost_fen if cost else 0.0, fallback_order_value_fen=fallback,
+        cost_fen=0.0, fallback_order_value_fen=fallback,
     )  # fmt: skip
 
 
-def _request(campaign: Campaign, people: Audience) -> policy.ContactRequest:
+def channels_of(campaign: Campaign) -> list[str]:
+    """The campaign's channel, then its fallbacks, in the order they are tried."""
+    return [campaign.channel, *campaign.fallback_channels]
+
+
+def _request(
+    campaign: Campaign, people: Audience, channel: str, cost_fen: float
+) -> policy.ContactRequest:
     return policy.ContactRequest(
-        customer_ids=people.ids, channel=campaign.channel, value=people.value,
+        customer_ids=people.ids, channel=channel, value=people.value - cost_fen,
         send_at=campaign.send_at.timestamp(), source_kind="campaign", source_id=campaign.id,
         promotion=campaign.offer != "none", major=campaign.is_major,
         reschedule_days=campaign.reschedule_days,
     )  # fmt: skip
+
+
+FALL_THROUGH = frozenset({"unreachable", "no_consent", "opted_out", "channel_cap_day",
+                          "channel_cap_week", "channel_cap_month"})  # fmt: skip
+"""Refusals about the channel, not the customer: the next channel is tried."""
+
+Decide = Callable[[policy.ContactRequest], policy.Reservation]
+
+
+@dataclass
+class Decided:
+    """The policy's answer per customer across the campaign's channels."""
+
+    admitted: BoolArray
+    reasons: list[str]
+    channel: list[str]
+    send_at: FloatArray
+    moved_days: IntArray
+    touch_ids: IntArray
+    staff_ids: IntArray
+    cost_fen: FloatArray
+
+
+def decide_channels(
+    session: Session, workspace_id: int, campaign: Campaign, people: Audience, ask: Decide
+) -> Decided:
+    """Ask the policy on the campaign's channel, then on each fallback for the customers the
+    previous channel could not take."""
+    n = people.ids.size
+    first = campaign.channel
+    out = Decided(np.zeros(n, dtype=np.bool_), [""] * n, [first] * n, np.zeros(n),
+                  np.zeros(n, dtype=np.int64), np.full(n, -1, dtype=np.int64),
+                  np.full(n, -1, dtype=np.int64), np.zeros(n))  # fmt: skip
+    costs = policy.get_policy(session, workspace_id).channels
+    todo = np.arange(n)
+    for channel in channels_of(campaign):
+        if todo.size == 0:
+            break
+        cost = costs[channel].cost_fen if channel in costs else 0.0
+        answer = ask(_request(campaign, people.take(todo), channel, cost))
+        out.admitted[todo] = answer.admitted
+        out.send_at[todo], out.moved_days[todo] = answer.send_at, answer.moved_days
+        out.touch_ids[todo], out.staff_ids[todo] = answer.touch_ids, answer.staff_ids
+        out.cost_fen[todo] = cost
+        for row, reason in zip(todo.tolist(), answer.reasons, strict=True):
+            out.reasons[row], out.channel[row] = reason, channel
+        retry = ~answer.admitted & np.isin(np.asarray(answer.reasons, dtype=object),
+                                           list(FALL_THROUGH))  # fmt: skip
+        todo = todo[retry]
+    return out
 
 
 def plan(
@@ -213,8 +273,8 @@ def plan(
     people = audience(session, workspace_id, campaign, now, committed=committed)
     held = people.arm == HOLDOUT
     asked = people.take(np.flatnonzero(~held))
-    decided = policy.evaluate(session, workspace_id, _request(campaign, asked), now=now,
-                              committed=committed)  # fmt: skip
+    decided = decide_channels(session, workspace_id, campaign, asked, lambda request: (
+        policy.evaluate(session, workspace_id, request, now=now, committed=committed)))  # fmt: skip
     treated = asked.arm == TREATMENT
     admitted = decided.admitted & treated
     reasons: dict[str, int] = {}
@@ -224,6 +284,8 @@ def plan(
             reasons[reason] = reasons.get(reason, 0) + 1
     codes = [v.code for v in repository.variants_of(session, campaign.id)]
     by_variant = {c: int((admitted & (asked.variant == i)).sum()) for i, c in enumerate(codes)}
+    used = np.asarray(decided.channel, dtype=object)
+    by_channel = {c: int((admitted & (used == c)).sum()) for c in channels_of(campaign)}
     return CampaignPlan(
         audience=int(people.ids.size), holdout=int(held.sum()),
         control=int((asked.arm == CONTROL).sum()), treatment=int(treated.sum()),
@@ -231,7 +293,8 @@ def plan(
         rescheduled=int((admitted & (decided.moved_days > 0)).sum()),
         control_eligible=int((decided.admitted & (asked.arm == CONTROL)).sum()),
         by_reason=dict(sorted(reasons.items(), key=lambda kv: -kv[1])), by_variant=by_variant,
-        expected_value_fen=float(asked.value[admitted].sum()),
+        by_channel=by_channel,
+        expected_value_fen=float((asked.value - decided.cost_fen)[admitted].sum()),
         seconds=time.perf_counter() - started,
     )  # fmt: skip
 
@@ -272,8 +335,10 @@ def launch_chunk(
     people = people.take(np.flatnonzero(fresh))
     treated = people.take(np.flatnonzero(people.arm == TREATMENT))
     others = people.take(np.flatnonzero(people.arm != TREATMENT))
-    reserved = policy.reserve(session, workspace_id, _request(campaign, treated), now=now)
-    ghost = policy.evaluate(session, workspace_id, _request(campaign, others), now=now)
+    reserved = decide_channels(session, workspace_id, campaign, treated, lambda request: (
+        policy.reserve(session, workspace_id, request, now=now)))  # fmt: skip
+    ghost = decide_channels(session, workspace_id, campaign, others, lambda request: (
+        policy.evaluate(session, workspace_id, request, now=now)))  # fmt: skip
     messages = _enqueue(session, workspace_id, campaign, treated, reserved)
     _members(session, campaign, treated, reserved, messages)
     _members(session, campaign, others, ghost, np.full(others.ids.size, -1, dtype=np.int64))
@@ -290,12 +355,27 @@ def _enqueue(
     workspace_id: int,
     campaign: Campaign,
     treated: Audience,
-    reserved: policy.Reservation,
+    reserved: Decided,
 ) -> IntArray:
-    rows = np.flatnonzero(reserved.admitted)
     message_ids = np.full(treated.ids.size, -1, dtype=np.int64)
-    if rows.size == 0:
-        return message_ids
+    used = np.asarray(reserved.channel, dtype=object)
+    for channel in channels_of(campaign):
+        rows = np.flatnonzero(reserved.admitted & (used == channel))
+        if rows.size:
+            message_ids[rows] = _enqueue_on(session, workspace_id, campaign, treated, reserved,
+                                            rows, channel)  # fmt: skip
+    return message_ids
+
+
+def _enqueue_on(
+    session: Session,
+    workspace_id: int,
+    campaign: Campaign,
+    treated: Audience,
+    reserved: Decided,
+    rows: IntArray,
+    channel: str,
+) -> list[int]:
     variants = repository.variants_of(session, campaign.id)
     brand = policy_repository.workspace_name(session, workspace_id)
     stages = _labels(lifecycle.STAGES, lifecycle.STAGE_LABELS["zh-CN"], treated.stage[rows])
@@ -303,30 +383,29 @@ def _enqueue(
     payloads = []
     for i, row in enumerate(rows.tolist()):
         variant = variants[int(treated.variant[row])]
+        texts = {**variant.content, **variant.by_channel.get(channel, {})}
         days = treated.days_since[row]
         values = {"stage": stages[i], "tier": tiers[i], "brand": brand, "product": "",
-                  "offer": variant.content.get("offer", ""),
+                  "offer": texts.get("offer", ""),
                   "days_since_purchase": "" if np.isnan(days) else str(int(days))}  # fmt: skip
-        payloads.append(render(variant.content, values) | {"variant": variant.code})
+        payloads.append(render(texts, values) | {"variant": variant.code})
     customers = treated.ids[rows].tolist()
     keys = [idempotency_key("campaign", campaign.id, c) for c in customers]
     staff = reserved.staff_ids[rows].tolist()
-    ids = outbox.enqueue(
-        session, workspace_id, channel=campaign.channel, keys=keys, payloads=payloads,
+    return outbox.enqueue(
+        session, workspace_id, channel=channel, keys=keys, payloads=payloads,
         send_at=[datetime.fromtimestamp(t, UTC) for t in reserved.send_at[rows].tolist()],
         source_kind="campaign", source_id=campaign.id, customer_ids=customers,
         touch_ids=reserved.touch_ids[rows].tolist(),
         staff_ids=[s if s >= 0 else None for s in staff],
     )  # fmt: skip
-    message_ids[rows] = ids
-    return message_ids
 
 
 def _members(
     session: Session,
     campaign: Campaign,
     people: Audience,
-    decided: policy.Reservation,
+    decided: Decided,
     message_ids: IntArray,
 ) -> None:
     variants = [v.code for v in repository.variants_of(session, campaign.id)]
@@ -338,8 +417,9 @@ def _members(
     repository.add_members(session, {
         "customer_id": people.ids.tolist(), "arm": arms, "variant": variant,
         "eligible": decided.admitted.tolist(), "reason": decided.reasons,
+        "channel": decided.channel,
         "message_id": [m if m >= 0 else None for m in message_ids.tolist()],
-        "send_at": send_at, "value_fen": people.value.tolist(),
+        "send_at": send_at, "value_fen": (people.value - decided.cost_fen).tolist(),
         "prior_purchases": people.prior_purchases.tolist(),
     }, {"campaign_id": campaign.id})  # fmt: skip
 

@@ -368,3 +368,11 @@ def _move_unique(
         update(model).where(model.customer_id == loser, *scope).values(customer_id=winner),
         execution_options={"synchronize_session": False},
     )
+
+
+def set_time_zone(session: Session, customer_id: int, zone: str) -> None:
+    """Store a customer's time zone (their contact_state row exists: it was just locked)."""
+    session.execute(
+        update(ContactState).where(ContactState.customer_id == customer_id).values(time_zone=zone),
+        execution_options={"synchronize_session": False},
+    )

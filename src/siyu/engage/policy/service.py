@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 from numpy.typing import NDArray
@@ -478,3 +478,13 @@ def record_consent(
     }
     repository.insert_suppressions(session, columns, {"workspace_id": workspace_id})
     return ids
+
+
+def set_time_zone(session: Session, workspace_id: int, customer_id: int, zone: str) -> None:
+    """Set the time zone whose clock a customer's quiet hours and calendar days follow."""
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError("policy.unknown_zone", zone=zone) from None
+    repository.lock_customers(session, workspace_id, np.array([customer_id], dtype=np.int64))
+    repository.set_time_zone(session, customer_id, zone)

@@ -2,7 +2,7 @@
 
 Revision ID: 0009
 Revises: 0005 (0008 after the merge)
-Create Date: 2026-11-24 12:28:40.628951
+Create Date: 2026-11-24 12:50:54.139770
 """
 
 from collections.abc import Sequence
@@ -104,6 +104,7 @@ def upgrade() -> None:
         ),
         sa.Column("audience_rule", sa.JSON(), nullable=False),
         sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("fallback_channels", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("send_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("offer", sa.String(length=8), nullable=False),
@@ -340,6 +341,7 @@ def upgrade() -> None:
         ),
         sa.Column("arm", sa.String(length=10), nullable=False),
         sa.Column("variant", sa.String(length=16), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("eligible", sa.Boolean(), nullable=False),
         sa.Column("reason", sa.String(length=24), nullable=False),
         sa.Column(
@@ -373,6 +375,7 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=16), nullable=False),
         sa.Column("weight", sa.Float(), nullable=False),
         sa.Column("content", sa.JSON(), nullable=False),
+        sa.Column("by_channel", sa.JSON(), nullable=False),
         sa.Column(
             "id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
