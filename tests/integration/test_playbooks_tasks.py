@@ -61,12 +61,17 @@ def test_stage_playbooks_follow_each_stage_rhythm(
         consent(session, ws, c, "sms", True)
     touch(session, ws, silent_due, at=NOW - timedelta(days=20), channel="wecom")
     touch(session, ws, silent_recent, at=NOW - timedelta(days=3), channel="wecom")
+    (outside,) = customers(session, ws, [{"stage": "silent"}])  # not in the pool: SMS instead
+    identity(session, ws, outside, cipher, "phone", "13900000099")
+    consent(session, ws, outside, "sms", True)
     reports = playbooks.run_playbooks(session, ws, NOW)
-    assert {s: r.queued for s, r in reports.items()} == {"active": 1, "silent": 1, "dormant": 1}
+    assert {s: r.queued for s, r in reports.items()} == {"active": 1, "silent": 2, "dormant": 1}
+    assert reports["silent"].held_back == {}
     assert "churned" not in reports  # major promotions only
     texts = {m.customer_id: m.payload["text"] for m in _outbox(session)}
     assert "满 99 减 10" in texts[silent_due] and "满 199 减 50" in texts[dormant]
     assert {m.channel for m in _outbox(session)} == {"wecom", "sms"}
+    assert {m.customer_id: m.channel for m in _outbox(session)}[outside] == "sms"
     again = playbooks.run_playbooks(session, ws, NOW + timedelta(hours=1))
     assert sum(r.queued for r in again.values()) == 0  # contacted today: rhythm not due
     major = playbooks.run_playbooks(session, ws, NOW + timedelta(days=1), major_promotion=True)
@@ -87,11 +92,10 @@ def test_edited_playbooks_are_checked_for_banned_words(session: Session, workspa
 def test_journey_nudges_before_the_next_purchase_once(session: Session, workspace_id: int) -> None:
     ws = workspace_id
     anna = staff(session, ws, "anna")
-    soon = NOW + timedelta(days=2, hours=12)
+    soon = {"cycle_days": 30.0, "days_since_purchase": 27.5}  # due by their cycle in 2.5 days
     due, fifth, later = customers(session, ws, [
-        {"n_purchases": 1, "next_purchase_at": soon},
-        {"n_purchases": 5, "next_purchase_at": soon},
-        {"n_purchases": 2, "next_purchase_at": NOW + timedelta(days=10)},
+        {"n_purchases": 1, **soon}, {"n_purchases": 5, **soon},
+        {"n_purchases": 2, "cycle_days": 30.0, "days_since_purchase": 20.0},
     ])  # fmt: skip
     for c in (due, fifth, later):
         contact(session, ws, c, staff_id=anna)
@@ -112,8 +116,8 @@ def test_daily_tasks_ranked_capped_and_worked(
     anna = staff(session, ws, "anna", capacity=2)
     bo = staff(session, ws, "bo", capacity=5)
     due = customers(session, ws, [
-        {"stage": "active", "next_purchase_at": NOW + timedelta(days=1), "expected_spend_fen": v,
-         "clv_fen": v}
+        {"stage": "active", "cycle_days": 30.0, "days_since_purchase": 29.0,
+         "expected_spend_fen": v, "clv_fen": v}
         for v in (30_000, 10_000, 20_000)
     ])  # fmt: skip
     slipping, gone = customers(session, ws, [

@@ -176,14 +176,15 @@ def daily(
         bool, typer.Option(help="A major promotion is on (churned customers).")
     ] = False,
 ) -> None:
-    """After `siyu run`: stage playbooks, the first-purchases journey, SOP plans and today's
-    task lists."""
+    """After `siyu run`: today's task lists, the first-purchases journey, SOP plans and the
+    stage playbooks."""
     now = utcnow()
+    # the most valuable first: a personal contact, then the journey nudge, then SOP steps,
+    # then the stage rhythm (later, more valuable messages can still outbid earlier ones
+    # that are not yet due)
     with store() as opened, workspace_session(opened) as (session, workspace_id):
-        reports = playbooks.run_playbooks(session, workspace_id, now, major_promotion=major,
-                                          committed=True)  # fmt: skip
-    for stage, r in reports.items():
-        _print_sent(stage, r.candidates, r.queued, r.held_back)
+        generated = tasks.generate(session, workspace_id, now, committed=True)
+    _print_generated(generated)
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         journey = playbooks.run_journey(session, workspace_id, now, committed=True)
     _print_sent(t("journey", "首购旅程"), journey.candidates, journey.queued, journey.held_back)
@@ -194,5 +195,7 @@ def daily(
         console.print(t(f"SOP {code}: {n:,} queued; held back: {held}",
                         f"SOP {code}：排队 {n:,}；拦截：{held}"), highlight=False)  # fmt: skip
     with store() as opened, workspace_session(opened) as (session, workspace_id):
-        generated = tasks.generate(session, workspace_id, now, committed=True)
-    _print_generated(generated)
+        reports = playbooks.run_playbooks(session, workspace_id, now, major_promotion=major,
+                                          committed=True)  # fmt: skip
+    for stage, r in reports.items():
+        _print_sent(stage, r.candidates, r.queued, r.held_back)

@@ -104,6 +104,13 @@ def _catalogue() -> dict[str, FieldSpec]:
             "days to expected next purchase",
             "距预计下次购买天数",
         ),
+        FieldSpec(
+            "days_to_due",
+            num,
+            "profile",
+            "days until the next purchase by the customer's own cycle (negative: overdue)",
+            "按自身购买周期距下次购买天数（负数为已超期）",
+        ),
         FieldSpec("in_pool", "bool", "profile", "in the private pool", "在私域池中"),
         FieldSpec("entry_channel", "enum", "channel", "channel of entry", "入池渠道"),
         FieldSpec("tags", "set", "tags", "tags", "标签"),

@@ -35,6 +35,8 @@ SECONDS_PER_DAY = 86_400.0
 _PROFILE_COLUMNS = {
     spec.name: spec.name for spec in FIELDS.values() if spec.source == "profile"
 } | {"days_to_next_purchase": "next_purchase_at"}
+_DERIVED = {"days_to_due": ("cycle_days", "days_since_purchase")}
+"""Fields computed from other profile columns."""
 
 
 def vocabularies(session: Session, workspace_id: int) -> dict[str, list[str]]:
@@ -109,15 +111,20 @@ def load_data(
     needed = sources(node) if node is not None else {s.source for s in FIELDS.values()}
     needed |= {FIELDS[name].source for name in also}
     used = {c.field for c in conditions(node)} if node is not None else set(_PROFILE_COLUMNS)
-    names = sorted({n for n in (*used, *also) if FIELDS[n].source == "profile"})
+    names = {n for n in (*used, *also) if FIELDS[n].source == "profile"}
+    read = sorted({part for n in names for part in _DERIVED.get(n, (n,))})
     if "channel" in needed:
-        names.append("entry_channel_id")
+        read.append("entry_channel_id")
     columns = repository.profile_columns(
-        source, workspace_id, [_PROFILE_COLUMNS.get(n, n) for n in names]
+        source, workspace_id, [_PROFILE_COLUMNS.get(n, n) for n in read]
     )
     data = SegmentData(customer_ids=columns[0])
-    for name, values in zip(names, columns[1:], strict=True):
+    for name, values in zip(read, columns[1:], strict=True):
         _profile_field(data, name, values, now)
+    if "days_to_due" in names:
+        data.columns["days_to_due"] = (
+            data.columns["cycle_days"] - data.columns["days_since_purchase"]
+        )
     if "channel" in needed:
         _entry_channels(source, workspace_id, data)
     if "tags" in needed:

@@ -48,7 +48,7 @@ from siyu.engage.campaigns.schemas import (
 from siyu.engage.content import service as content
 from siyu.engage.policy import repository as policy_repository
 from siyu.engage.policy import service as policy
-from siyu.engage.policy.rules import expected_value
+from siyu.engage.policy.rules import CHANNEL_REASONS, expected_value
 from siyu.kit.errors import NotFoundError, ValidationError
 from siyu.messaging import service as outbox
 from siyu.messaging.rules import idempotency_key
@@ -213,10 +213,6 @@ def _request(
     )  # fmt: skip
 
 
-FALL_THROUGH = frozenset({"unreachable", "no_consent", "opted_out", "channel_cap_day",
-                          "channel_cap_week", "channel_cap_month"})  # fmt: skip
-"""Refusals about the channel, not the customer: the next channel is tried."""
-
 Decide = Callable[[policy.ContactRequest], policy.Reservation]
 
 
@@ -258,7 +254,7 @@ def decide_channels(
         for row, reason in zip(todo.tolist(), answer.reasons, strict=True):
             out.reasons[row], out.channel[row] = reason, channel
         retry = ~answer.admitted & np.isin(np.asarray(answer.reasons, dtype=object),
-                                           list(FALL_THROUGH))  # fmt: skip
+                                           list(CHANNEL_REASONS))  # fmt: skip
         todo = todo[retry]
     return out
 

@@ -5,7 +5,9 @@ active customers get value content every week and no discounts; silent ones a co
 two weeks with a small offer; dormant ones a monthly win-back with a bigger offer; churned
 ones only major promotions (a playbook run for them happens only when a major promotion is
 declared). The journey nudges buyers through their first five purchases a few days before
-their expected next purchase, with a suggested product.
+their next purchase is due by their own purchase cycle (``cycle_days`` −
+``days_since_purchase``; the CLV model's "next purchase" is a memoryless median wait that
+moves ahead every day, so it cannot time a nudge), with a suggested product.
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from siyu.engage.campaigns.schemas import CampaignChannel, Offer
 
 
+def _sms() -> list[CampaignChannel]:
+    return ["sms"]
+
+
 class StagePlaybook(BaseModel):
     """What siyu does for customers in one stage."""
 
@@ -24,6 +30,9 @@ class StagePlaybook(BaseModel):
 
     enabled: bool = True
     channel: CampaignChannel = "wecom"
+    fallback_channels: list[CampaignChannel] = Field(default_factory=list)
+    """Tried in order for customers the channel cannot reach (e.g. SMS for those not in the
+    pool)."""
     every_days: int = Field(default=14, ge=1, le=365)
     """Contact rhythm: a customer gets the playbook's message when not contacted this long."""
     offer: Offer = "none"
@@ -34,16 +43,17 @@ class StagePlaybook(BaseModel):
 
 
 class Journey(BaseModel):
-    """The first-purchases journey: a nudge timed from the expected next purchase."""
+    """The first-purchases journey: a nudge timed from the next purchase by the own cycle."""
 
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool = True
     channel: CampaignChannel = "wecom"
+    fallback_channels: list[CampaignChannel] = Field(default_factory=_sms)
     max_purchases: int = Field(default=4, ge=1, le=10)
     """Buyers with 1 to this many purchases are nudged (so through their fifth purchase)."""
     lead_days: int = Field(default=3, ge=0, le=30)
-    """The nudge goes this many days before the expected next purchase."""
+    """The nudge goes this many days before the next purchase is due."""
     send_hour: int = Field(default=10, ge=0, le=23)
     offer: Offer = "none"
     content: dict[str, str] = Field(
@@ -73,7 +83,7 @@ class TaskSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     due_window_days: float = Field(default=3.0, ge=0, le=30)
-    """A customer is due when the expected next purchase is within this many days."""
+    """A customer is due when their own cycle ends within this many days (either side)."""
     slipping_from: float = Field(default=0.8, gt=0, le=1)
     """Active customers past this share of their own cycle are slipping towards silent."""
     deleted_within_days: int = Field(default=7, ge=1, le=90)
@@ -96,7 +106,7 @@ def _default_stages() -> dict[Stage, StagePlaybook]:
             content={"text": "{name}您好～本周的护理小知识送给您，有问题随时问我。"},
         ),
         "silent": StagePlaybook(
-            every_days=14, offer="small",
+            every_days=14, offer="small", fallback_channels=["sms"],
             content={"text": "{name}好久不见～给您准备了一张小额优惠券，{offer}。"},
         ),
         "dormant": StagePlaybook(

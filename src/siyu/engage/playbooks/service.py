@@ -1,7 +1,8 @@
 """Use cases of playbooks, the first-purchases journey and SOP plans (never commit).
 
 A daily run picks, per stage, the customers whose rhythm is due (no contact for the stage's
-``every_days``), the journey's buyers whose expected next purchase is ``lead_days`` away, and
+``every_days``), the journey's buyers whose next purchase by their own cycle is
+``lead_days`` away, and
 each SOP plan's steps due today (days after joining or ordering; group and Moments posts by
 weekday or date). Each customer message goes through the contact policy (it may be held back
 or moved, and it competes by expected value with everything else planned), then into the
@@ -30,7 +31,7 @@ from siyu.engage.playbooks import repository
 from siyu.engage.playbooks.schemas import Playbooks
 from siyu.engage.policy import repository as settings_repository
 from siyu.engage.policy import service as policy
-from siyu.engage.policy.rules import Limits, expected_value, quiet_adjusted
+from siyu.engage.policy.rules import CHANNEL_REASONS, Limits, expected_value, quiet_adjusted
 from siyu.engage.policy.schemas import ContactPolicy
 from siyu.messaging import service as outbox
 from siyu.messaging.rules import idempotency_key
@@ -113,6 +114,7 @@ class Message:
     major: bool = False
     key: str = ""
     reschedule_days: int = 0
+    fallback_channels: Sequence[str] = ()
 
 
 def send(
@@ -130,25 +132,34 @@ def send(
         return report
     found = policy.get_policy(session, workspace_id)
     order_value, fallback = order_values(data, rows)
-    cost = found.channels.get(message.channel)
-    value = expected_value(
+    gross = expected_value(
         uplift=message.uplift, p_alive=data.columns["p_alive"][rows], order_value_fen=order_value,
-        cost_fen=cost.cost_fen if cost else 0.0, fallback_order_value_fen=fallback,
+        cost_fen=0.0, fallback_order_value_fen=fallback,
     )  # fmt: skip
-    ids = data.customer_ids[rows]
-    reserved = policy.reserve(session, workspace_id, policy.ContactRequest(
-        customer_ids=ids, channel=message.channel, value=value,
-        send_at=message.send_at.timestamp(), source_kind=message.source_kind,
-        source_id=message.source_id, promotion=message.offer != "none", major=message.major,
-        reschedule_days=message.reschedule_days,
-    ), now=now, policy=found)  # fmt: skip
-    for reason, ok in zip(reserved.reasons, reserved.admitted.tolist(), strict=True):
-        if not ok:
+    todo = np.arange(rows.size)
+    channels = [message.channel, *message.fallback_channels]
+    for step, channel in enumerate(channels):
+        cost = found.channels[channel].cost_fen if channel in found.channels else 0.0
+        reserved = policy.reserve(session, workspace_id, policy.ContactRequest(
+            customer_ids=data.customer_ids[rows[todo]], channel=channel,
+            value=gross[todo] - cost, send_at=message.send_at.timestamp(),
+            source_kind=message.source_kind, source_id=message.source_id,
+            promotion=message.offer != "none", major=message.major,
+            reschedule_days=message.reschedule_days,
+        ), now=now, policy=found)  # fmt: skip
+        admitted = np.flatnonzero(reserved.admitted)
+        report.queued += int(admitted.size)
+        if admitted.size:
+            _queue(session, workspace_id, data, rows[todo[admitted]], message, reserved, admitted,
+                   channel)  # fmt: skip
+        reasons = np.asarray(reserved.reasons, dtype=object)
+        retry = ~reserved.admitted & np.isin(reasons, list(CHANNEL_REASONS))
+        last = step == len(channels) - 1
+        for reason in reasons[~reserved.admitted & (~retry | last)].tolist():
             report.held_back[reason] = report.held_back.get(reason, 0) + 1
-    admitted = np.flatnonzero(reserved.admitted)
-    report.queued = int(admitted.size)
-    if admitted.size:
-        _queue(session, workspace_id, data, rows[admitted], message, reserved, admitted)
+        todo = todo[retry]
+        if todo.size == 0:
+            break
     return report
 
 
@@ -160,6 +171,7 @@ def _queue(
     message: Message,
     reserved: policy.Reservation,
     admitted: NDArray[np.int64],
+    channel: str,
 ) -> None:
     ids = data.customer_ids[rows].tolist()
     wants_product = any("{product}" in v for v in message.content.values())
@@ -180,7 +192,7 @@ def _queue(
         payloads.append(render(message.content, values) | extra)
     staff = reserved.staff_ids[admitted].tolist()
     outbox.enqueue(
-        session, workspace_id, channel=message.channel,
+        session, workspace_id, channel=channel,
         keys=[idempotency_key(message.source_kind, message.source_id, c, message.key)
               for c in ids],
         payloads=payloads,
@@ -225,6 +237,7 @@ def run_playbooks(
             content=book.content, offer=book.offer, offer_text=books.offers.get(book.offer, ""),
             uplift=uplift, send_at=local_time(now, book.send_hour, zone),
             major=book.major_promotions_only, key=now.astimezone(ZoneInfo(zone)).date().isoformat(),
+            fallback_channels=book.fallback_channels,
         )  # fmt: skip
         reports[stage] = send(session, workspace_id, data, rows, message, now=now)
     return reports
@@ -233,16 +246,18 @@ def run_playbooks(
 def run_journey(
     session: Session, workspace_id: int, now: datetime, *, committed: bool = False
 ) -> SendReport:
-    """Nudge buyers in their first purchases whose expected next purchase is `lead_days`
-    away, once per purchase count, with a suggested product."""
+    """Nudge buyers in their first purchases whose next purchase by their own cycle is at
+    most `lead_days` away, once per purchase count, with a suggested product."""
     books = get_playbooks(session, workspace_id)
     journey = books.journey
     if not journey.enabled:
         return SendReport()
     lead = journey.lead_days
+    # due by their own cycle within lead days (a missed daily run is caught up the next day;
+    # one nudge per purchase count all the same)
     rule = {"all": [
         {"field": "n_purchases", "op": "between", "value": [1, journey.max_purchases]},
-        {"field": "days_to_next_purchase", "op": "between", "value": [lead - 1, lead]},
+        {"field": "days_to_due", "op": "between", "value": [-1, lead]},
     ]}  # fmt: skip
     node = parse_rule(rule)
     data = segments.load(session, workspace_id, node, now, also=FIELDS, committed=committed)
@@ -260,6 +275,7 @@ def run_journey(
             content=journey.content, offer=journey.offer,
             offer_text=books.offers.get(journey.offer, ""), uplift=journey.expected_uplift,
             send_at=local_time(now, journey.send_hour, zone), key=f"after{n}",
+            fallback_channels=journey.fallback_channels,
         )  # fmt: skip
         report.add(send(session, workspace_id, data, mine, message, now=now))
     return report

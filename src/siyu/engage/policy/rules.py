@@ -67,6 +67,12 @@ _R = {name: code for code, name in enumerate(REASONS)}
 _CAP_REASONS: Final = np.array(
     [[_R[f"{kind}{w}"] for w in WINDOWS] for kind in ("cap_", "promotion_cap_", "channel_cap_")]
 )
+CHANNEL_REASONS: Final = frozenset({
+    "unreachable", "no_consent", "opted_out", "channel_cap_day", "channel_cap_week",
+    "channel_cap_month",
+})  # fmt: skip
+"""Refusals about the channel rather than the customer: another channel may still reach
+them (an opt-out of every channel is refused on the next channel too)."""
 _RETRYABLE: Final = frozenset(_R[r] for r in REASONS if "cap" in r) | {_R["staff_capacity"]}
 
 

@@ -2,7 +2,7 @@
 
 Reasons, each with its own expected lift from a personal contact:
 
-* due_repurchase: the expected next purchase is within a few days (the store manager who
+* due_repurchase: their own purchase cycle ends within a few days (the store manager who
   knows each regular's cycle);
 * slipping: an active customer past most of their own cycle, about to turn silent;
 * deleted_us: deleted the staff member on WeCom in the last days (a call or a text to ask
@@ -29,7 +29,7 @@ Floats = NDArray[np.float64]
 def reason_masks(
     *,
     stage: NDArray[np.int64],
-    days_to_next: Floats,
+    days_to_due: Floats,
     days_since_purchase: Floats,
     cycle_days: Floats,
     clv_fen: Floats,
@@ -40,7 +40,7 @@ def reason_masks(
     """A (customers x REASONS) matrix: which reasons apply to whom."""
     with np.errstate(invalid="ignore", divide="ignore"):
         buying = np.isin(stage, [lifecycle.ACTIVE, lifecycle.SILENT])
-        due = buying & (np.abs(days_to_next) <= settings.due_window_days)
+        due = buying & (np.abs(days_to_due) <= settings.due_window_days)
         ratio = days_since_purchase / cycle_days
         slipping = (stage == lifecycle.ACTIVE) & (ratio >= settings.slipping_from) & (ratio <= 1)
         known = clv_fen[~np.isnan(clv_fen)]

@@ -28,7 +28,7 @@ from siyu.segments import service as segments
 from siyu.segments.rules import parse_rule
 
 FIELDS = ("stage", "tier", "p_alive", "expected_spend_fen", "net_paid_fen", "n_purchases",
-          "days_since_purchase", "days_to_next_purchase", "cycle_days", "clv_fen",
+          "days_since_purchase", "days_to_due", "cycle_days", "clv_fen",
           "days_since_touch")  # fmt: skip
 WORK_HOUR = 10
 
@@ -58,7 +58,7 @@ def generate(
     deleted[at[at >= 0]] = True
     deleted_by[at[at >= 0]] = staff[at >= 0]
     masks = reason_masks(
-        stage=col["stage"], days_to_next=col["days_to_next_purchase"],
+        stage=col["stage"], days_to_due=col["days_to_due"],
         days_since_purchase=col["days_since_purchase"], cycle_days=col["cycle_days"],
         clv_fen=col["clv_fen"], days_since_touch=col["days_since_touch"], deleted_us=deleted,
         settings=settings,
