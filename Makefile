@@ -43,6 +43,8 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/clv_fit.py
 	$(BIN)/python bench/loyalty_ledger.py
 	$(BIN)/python bench/api_load.py
+	$(BIN)/python bench/engage_planning.py --customers 1000000
+	$(BIN)/python bench/delivery.py --messages 20000
 
 # Console catalogues: extract the strings, merge them into each language's .po (then translate).
 i18n: $(VENV)/.installed-dev

@@ -67,6 +67,29 @@ class Settings(BaseSettings):
         description="Secure flag of the session cookie; default: on under https or production.",
     )
     session_hours: int = Field(default=12, ge=1, le=720, description="Console session lifetime.")
+    # Delivery channels (`siyu worker`); a channel with no endpoint is not started.
+    sms_url: str = Field(default="", description="HTTP SMS gateway endpoint (POST JSON).")
+    sms_token: SecretStr | None = Field(default=None, description="Bearer token of the gateway.")
+    sms_sign: str = Field(default="", description="SMS signature (签名) the gateway adds.")
+    smtp_host: str = Field(default="", description="SMTP server for e-mail.")
+    smtp_port: int = Field(default=587, description="SMTP port.")
+    smtp_user: str = Field(default="", description="SMTP login (empty: no login).")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        default="starttls", description="How the SMTP connection is secured."
+    )
+    smtp_sender: str = Field(default="", description="From address of e-mails.")
+    webhook_url: str = Field(default="", description="Endpoint that receives signed webhooks.")
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="HMAC-SHA256 key that signs each webhook."
+    )
+    wecom_adapter: str = Field(
+        default="",
+        description="'module:function' that takes the Settings and returns the WeCom adapter's "
+        "batch sender (siyu.messaging.channels.wecom.WeComBatchSender); empty: no WeCom channel.",
+    )
+    delivery_timeout: float = Field(default=10.0, gt=0, description="Seconds per send attempt.")
+    delivery_max_attempts: int = Field(default=8, ge=1, description="Attempts before dead.")
 
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to a SQLite file under `home`."""

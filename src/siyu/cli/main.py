@@ -11,18 +11,24 @@ from sqlalchemy.exc import OperationalError
 from siyu import __version__
 from siyu.analytics import ladder, lifecycle
 from siyu.cli import (
+    campaigns,
     channels,
+    content,
     demo,
+    engage,
     groups,
     imports,
     invites,
     loyalty,
+    policy,
     pool,
     recommend,
     referral,
     report,
+    segments,
     users,
     wecom,
+    worker,
 )
 from siyu.cli.common import (
     console,
@@ -63,6 +69,20 @@ app.add_typer(referral.app, name="referral")
 app.add_typer(pool.app, name="pool")
 app.add_typer(report.app, name="report")
 app.add_typer(users.app, name="user")
+app.add_typer(segments.app, name="segment")
+app.add_typer(segments.tag_app, name="tag")
+app.add_typer(policy.app, name="policy")
+app.add_typer(policy.consent_app, name="consent")
+app.add_typer(worker.outbox_app, name="outbox")
+app.add_typer(campaigns.app, name="campaign")
+app.add_typer(campaigns.holdout_app, name="holdout")
+app.add_typer(engage.playbook_app, name="playbook")
+app.add_typer(engage.journey_app, name="journey")
+app.add_typer(engage.tasks_app, name="tasks")
+app.add_typer(engage.engage_app, name="engage")
+app.add_typer(content.app, name="content")
+app.add_typer(content.sop_app, name="sop")
+app.command("worker")(worker.worker)
 workspace_app = typer.Typer(help="Workspaces (brands) in this deployment.", no_args_is_help=True)
 app.add_typer(workspace_app, name="workspace")
 customer_app = typer.Typer(help="Look at one customer.", no_args_is_help=True)

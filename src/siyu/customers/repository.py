@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, case, delete, func, insert, select, union, upd
 from sqlalchemy.orm import Session
 
 from siyu.db import bulk
+from siyu.engage.policy.repository import move_engagement
 from siyu.kit.clock import utcnow
 from siyu.models import (
     Channel,
@@ -85,6 +86,7 @@ def reassign_customer(session: Session, workspace_id: int, *, loser: int, winner
     for follower, column in MERGE_FOLLOWERS:
         field = getattr(follower, column)
         session.execute(update(follower).where(field == loser).values({column: winner}))
+    move_engagement(session, workspace_id, loser=loser, winner=winner)
     loser_seen = session.scalar(select(Customer.first_seen_at).where(Customer.id == loser))
     if loser_seen is not None:
         session.execute(

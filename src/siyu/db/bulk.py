@@ -6,12 +6,13 @@ taken from the table's sequence beforehand. Either way no per-row RETURNING.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import repeat
 from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import JSON, Connection, Table, func, select
 from sqlalchemy.orm import Session
 
 
@@ -81,14 +82,20 @@ def _executemany(connection: Connection, table: Table, batch: _Batch) -> None:
 
 
 def _copy(connection: Connection, table: Table, batch: _Batch) -> None:
-    """COPY rows into a PostgreSQL table (psycopg adapts each Python value)."""
+    """COPY rows into a PostgreSQL table (psycopg adapts each Python value; JSON columns are
+    serialised here, psycopg has no default adapter for a dict)."""
     quote = connection.dialect.identifier_preparer.quote
     columns = ", ".join(quote(n) for n in batch.names)
     target = connection.dialect.identifier_preparer.format_table(table)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    as_json = {n: _json_text for n in batch.names if isinstance(table.c[n].type, JSON)}
     with cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
-        for row in batch.series(batch.names, {}):
+        for row in batch.series(batch.names, as_json):
             copy.write_row(row)
+
+
+def _json_text(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
 def _write(connection: Connection, table: Table, batch: _Batch) -> None:

@@ -12,20 +12,20 @@ snapshot that the next run completes.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Engine
 
 from siyu.db.arrow import ArrowReader, open_reader
+from siyu.db.child import in_child_process
 from siyu.kit.clock import utcnow
 from siyu.models import Contact, Order
 from siyu.warehouse import repository
@@ -38,7 +38,6 @@ WATERMARK_MARGIN = timedelta(minutes=10)
 MANIFEST = "manifest.json"
 
 Progress = Callable[[str, int, int], None]
-T = TypeVar("T")
 
 
 @dataclass
@@ -76,35 +75,6 @@ def _write_manifest(root: Path, manifest: dict[str, Any]) -> None:
     os.replace(temporary, root / MANIFEST)
 
 
-def in_child_process(work: Callable[[], T]) -> T:
-    """Run `work` in a forked child and return its result or raise its exception here."""
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-
-    def run() -> None:
-        try:
-            outcome: tuple[bool, Any] = (True, work())
-        except BaseException as exc:  # everything goes back to the parent
-            outcome = (False, exc)
-        try:
-            send.send(outcome)
-        except Exception as unpicklable:  # an exception that cannot cross the pipe
-            send.send((False, RuntimeError(f"{outcome[1]!r} ({unpicklable})")))
-
-    child = context.Process(target=run, name="siyu-snapshot")
-    child.start()
-    send.close()
-    try:
-        ok, value = receive.recv()
-    except EOFError:
-        child.join()
-        raise RuntimeError(f"the snapshot process died (exit code {child.exitcode})") from None
-    child.join()
-    if not ok:
-        raise value
-    return cast(T, value)
-
-
 def _changed(
     states: dict[int, tuple[int, datetime]], since: datetime | None, before: dict[str, int]
 ) -> set[int]:
@@ -136,7 +106,7 @@ class SnapshotWriter:
         closing the reader let it reset the WAL index under the store's live connection (a
         bus error on 10M lines). A child process has locks of its own.
         """
-        return in_child_process(lambda: self._refresh_with_reader(progress))
+        return in_child_process(lambda: self._refresh_with_reader(progress), name="snapshot")
 
     def _refresh_with_reader(self, progress: Progress | None) -> SnapshotReport:
         with open_reader(self.engine) as reader:

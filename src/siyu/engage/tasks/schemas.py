@@ -1,0 +1,50 @@
+"""Pydantic schemas of daily tasks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Outcome = Literal["replied", "purchased", "no_reply", "declined", "wrong_contact", "other"]
+
+
+class TaskRead(BaseModel):
+    """A task on a list."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    staff_account_id: int
+    customer_id: int
+    day: date
+    reason: str
+    script: str
+    products: list[dict[str, Any]]
+    expected_value_fen: float
+    rank: int
+    status: str
+    skip_reason: str
+    outcome: str
+    note: str
+    done_at: datetime | None
+
+
+class TaskDone(BaseModel):
+    """What came of a contact."""
+
+    outcome: Outcome
+    note: str = Field(default="", max_length=500)
+
+
+class GenerateReport(BaseModel):
+    """What a day's generation did."""
+
+    day: date
+    candidates: int
+    created: int
+    already: int
+    held_back: dict[str, int]
+    by_reason: dict[str, int]
+    by_staff: dict[str, int]
