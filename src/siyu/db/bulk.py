@@ -133,7 +133,17 @@ def insert_columns(
 
 
 def insert_returning_ids(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert rows and return their ids in the order given.
+    """Insert rows (all with the same keys) and return their ids in the order given."""
+    return insert_columns_returning_ids(session, model, _columns_of(rows), {}) if rows else []
+
+
+def insert_columns_returning_ids(
+    session: Session,
+    model: Any,
+    columns: Mapping[str, Sequence[Any]],
+    constants: Mapping[str, Any] | None = None,
+) -> list[int]:
+    """Insert rows given column by column plus shared values; return their ids in order.
 
     PostgreSQL: ids are drawn from the table's sequence first, then the rows are COPied.
     SQLite would fall back to one statement per row for ordered RETURNING, so there we
@@ -141,20 +151,21 @@ def insert_returning_ids(session: Session, model: Any, rows: Sequence[dict[str, 
     transaction holds the only write lock from its first write to its commit, so the ids
     are the consecutive range ending at max(id).
     """
-    if not rows:
-        return []
     table = table_of(model)
+    batch = _Batch(table, columns, constants or {})
+    if batch.size == 0:
+        return []
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         ids = list(
             connection.execute(
                 select(func.nextval(func.pg_get_serial_sequence(table.name, "id"))).select_from(
-                    func.generate_series(1, len(rows))
+                    func.generate_series(1, batch.size)
                 )
             ).scalars()
         )
-        _copy(connection, table, _Batch(table, {"id": ids, **_columns_of(rows)}, {}))
+        _copy(connection, table, _Batch(table, {"id": ids, **batch.columns}, constants or {}))
         return ids
-    _executemany(connection, table, _Batch(table, _columns_of(rows), {}))
+    _executemany(connection, table, batch)
     last = connection.execute(select(func.max(table.c.id))).scalar_one()
-    return list(range(last - len(rows) + 1, last + 1))
+    return list(range(last - batch.size + 1, last + 1))

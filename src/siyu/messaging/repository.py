@@ -39,12 +39,7 @@ def enqueue(
     session: Session, columns: Mapping[str, Sequence[Any]], shared: Mapping[str, Any]
 ) -> list[int]:
     """Insert outbox rows (column by column plus shared values); return their ids in order."""
-    names = list(columns)
-    if not names or not len(columns[names[0]]):
-        return []
-    rows = [dict(zip(names, values, strict=True)) | dict(shared)
-            for values in zip(*columns.values(), strict=True)]  # fmt: skip
-    return bulk.insert_returning_ids(session, OutboxMessage, rows)
+    return bulk.insert_columns_returning_ids(session, OutboxMessage, columns, shared)
 
 
 def claim(

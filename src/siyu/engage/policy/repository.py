@@ -228,12 +228,7 @@ def insert_touches(
     session: Session, columns: Mapping[str, Sequence[Any]], shared: Mapping[str, Any]
 ) -> list[int]:
     """Insert touches; return their ids in order."""
-    names = list(columns)
-    if not names or not len(columns[names[0]]):
-        return []
-    rows = [dict(zip(names, values, strict=True)) | dict(shared)
-            for values in zip(*columns.values(), strict=True)]  # fmt: skip
-    return bulk.insert_returning_ids(session, ContactTouch, rows)
+    return bulk.insert_columns_returning_ids(session, ContactTouch, columns, shared)
 
 
 def cancel_touches(session: Session, touch_ids: Sequence[int]) -> None:
