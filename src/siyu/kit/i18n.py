@@ -119,6 +119,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Cannot refund {amount} fen: at most {left} fen can be refunded. Nothing was posted.",
         "zh-CN": "无法退款 {amount} 分：最多可退 {left} 分。未记账。",
     },
+    "loyalty.points_refund_too_large": {
+        "en": "Cannot give back {points} points: at most {left} of this redemption can be "
+        "refunded. Nothing was posted.",
+        "zh-CN": "无法退回 {points} 积分：这笔兑换最多还可退回 {left} 积分。未记账。",
+    },
     "loyalty.customer_unknown": {
         "en": "No customer #{ident} in this workspace. Nothing was posted.",
         "zh-CN": "本工作区没有客户 #{ident}。未记账。",
