@@ -1140,3 +1140,8 @@ def customer_cards(
         .order_by(LoyaltyCard.starts_at.desc(), LoyaltyCard.id.desc())
     )
     return [(r[0], r[1]) for r in rows]
+
+
+def plan_code(session: Session, plan_id: int) -> str:
+    """A card plan's code."""
+    return str(session.scalar(select(LoyaltyCardPlan.code).where(LoyaltyCardPlan.id == plan_id)))

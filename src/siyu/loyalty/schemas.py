@@ -405,6 +405,23 @@ class ProgramFigures(_Out):
     cards_expiring: int
 
 
+class MemberRead(_Out):
+    """A member's account: balances, tier, every card term and the tier history."""
+
+    balance: BalanceRead
+    cards: list[CardRead]
+    tier_history: list[TierChangeRead]
+
+
+class ExpiryRead(_Out):
+    """What an expiry run did (points and card terms); `replayed` for a retried request."""
+
+    posting_id: int
+    points: int
+    cards: int
+    replayed: bool = False
+
+
 class AuditIssue(_Out):
     """One broken invariant."""
 

@@ -62,14 +62,16 @@ from siyu.loyalty.schemas import (
     BalanceRead,
     BenefitsRead,
     CardCancelCreate,
+    CardPlanConfig,
     CardPosted,
     CardPurchaseCreate,
     CardRead,
     EarnCreate,
+    EarnRuleConfig,
+    ExpiryRead,
+    MemberRead,
     OrderEarnCreate,
     OrderReverseCreate,
-    CardPlanConfig,
-    EarnRuleConfig,
     PostingRead,
     ProgramConfig,
     ProgramFigures,
@@ -542,6 +544,30 @@ def expire_points(session: Session, workspace_id: int, *, at: datetime | None = 
     new = [p for p in postings if p.request.key not in posted]
     ledger.write_many(session, workspace_id, new)
     return sum(-p.lines[0][1] for p in new)
+
+
+def expire_run(
+    session: Session, workspace_id: int, key: str, *, at: datetime | None = None
+) -> ExpiryRead:
+    """Expire due points and card terms once per key (the API's expiry request).
+
+    The run is recorded as a posting without lines under the key, its counts in the memo,
+    so a retried request returns the first run's counts and changes nothing.
+    """
+    request = Request(PostingKind.EXPIRE, key, None, {"run": "expire"}, _at(at), reference="run")
+    if (done := ledger.replay(session, workspace_id, request)) is not None:
+        memo = repository.posting_by_id(session, done.id).memo
+        counts = dict(part.split("=") for part in memo.split())
+        return ExpiryRead(
+            posting_id=done.id, points=int(counts["points"]), cards=int(counts["cards"]),
+            replayed=True,
+        )  # fmt: skip
+    require_program(session, workspace_id)
+    points = expire_points(session, workspace_id, at=request.at)
+    cards = expire_cards(session, workspace_id, at=request.at)
+    request = replace(request, memo=f"points={points} cards={cards}")
+    posting = ledger.write(session, Books(workspace_id, None, {}, {}), request, Plan([]))
+    return ExpiryRead(posting_id=posting.id, points=points, cards=cards, replayed=posting.replayed)
 
 
 @dataclass
@@ -1111,6 +1137,17 @@ def statement(
         customer_id=customer_id, since=since, until=until, opening=opening,
         closing=dict(running), lines=lines,
     )  # fmt: skip
+
+
+def member(
+    session: Session, workspace_id: int, customer_id: int, *, at: datetime | None = None
+) -> MemberRead:
+    """A member's balances, tier, every card term and tier history."""
+    return MemberRead(
+        balance=balance(session, workspace_id, customer_id, at=at),
+        cards=cards_of(session, workspace_id, customer_id),
+        tier_history=tier_history(session, workspace_id, customer_id),
+    )
 
 
 # --- audit ---------------------------------------------------------------------------------
