@@ -97,6 +97,7 @@ class PostingKind(StrEnum):
     CARD_CANCEL = "card_cancel"
     MERGE = "merge"
     REDEEM_REFUND = "redeem_refund"
+    GIFT = "gift"
 
 
 class BonusOrder(StrEnum):

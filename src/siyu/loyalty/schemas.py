@@ -176,6 +176,17 @@ class RedeemCreate(_In):
     reference: str = Field(default="", max_length=96)
 
 
+class GiftCreate(_In):
+    """Points or stored value given for a reason (a referral reward), not bought."""
+
+    customer_id: CustomerId
+    unit: Literal["points", "fen"]
+    amount: Amount
+    key: Key
+    reference: str = Field(default="", max_length=96)
+    memo: str = Field(default="", max_length=200)
+
+
 class RedeemRefundCreate(_In):
     """Give back (part of) a redemption's points (the reward was not delivered, returned)."""
 

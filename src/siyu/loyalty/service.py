@@ -69,6 +69,7 @@ from siyu.loyalty.schemas import (
     EarnCreate,
     EarnRuleConfig,
     ExpiryRead,
+    GiftCreate,
     MemberRead,
     OrderEarnCreate,
     OrderReverseCreate,
@@ -697,6 +698,29 @@ def spend(
         Line(K.SV_PRINCIPAL, -principal), Line(K.SV_PRINCIPAL_SPENT, principal),
         Line(K.SV_BONUS, -bonus), Line(K.SV_BONUS_SPENT, bonus),
     ]  # fmt: skip
+    return ledger.write(session, books, request, Plan(lines))
+
+
+def gift(
+    session: Session, workspace_id: int, body: GiftCreate, *, at: datetime | None = None
+) -> PostingRead:
+    """Give points or stored value (as bonus: spendable, never paid out) for a reason such as
+    a referral reward; idempotent on the key like every posting."""
+    amount = require_amount(body.amount, body.unit)
+    kind = PostingKind.EARN if body.unit == "points" else PostingKind.GIFT
+    request = Request(
+        kind, body.key, body.customer_id, {"gift": body.unit, "amount": amount}, _at(at),
+        reference=body.reference, memo=body.memo,
+    )  # fmt: skip
+    if (done := ledger.replay(session, workspace_id, request)) is not None:
+        return done
+    program = require_program(session, workspace_id)
+    if body.unit == "points":
+        books = _points_books(session, workspace_id, body.customer_id)
+        plan = _earn_plan(books, amount, request.at, program.points_validity_days)
+        return ledger.write(session, books, request, plan)
+    books = _sv_books(session, workspace_id, body.customer_id)
+    lines = [Line(K.SV_BONUS_ISSUED, -amount), Line(K.SV_BONUS, amount)]
     return ledger.write(session, books, request, Plan(lines))
 
 
