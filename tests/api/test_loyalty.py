@@ -345,3 +345,17 @@ def test_parallel_spends_through_the_api_never_overdraw(pg_loyal: World, served:
             )
         ).all()
         assert len(spends) == len(set(spends)) == 14
+
+
+def test_the_loyalty_page_shows_figures_and_a_member(loyal: World) -> None:
+    admin, _ = loyal.login("admin")
+    page = admin.get(f"/loyalty?q=%23{loyal.staff_customer}&lang=en")
+    assert page.status_code == 200
+    assert 'id="loyalty-figures"' in page.text and 'id="chart-tiers"' in page.text
+    assert f"Member #{loyal.staff_customer}" in page.text and 'id="statement-table"' in page.text
+    assert f"/api/v1/loyalty/members/{loyal.staff_customer}/statement/export" in page.text
+    staff, _ = loyal.login("customer_service")
+    own = staff.get(f"/loyalty?q=%23{loyal.staff_customer}")
+    assert "loyalty-figures" not in own.text and 'id="statement-table"' in own.text
+    other = staff.get(f"/loyalty?q=%23{loyal.other_customer}")
+    assert 'id="statement-table"' not in other.text and "没有与" in other.text
