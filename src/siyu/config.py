@@ -67,6 +67,9 @@ class Settings(BaseSettings):
         description="Secure flag of the session cookie; default: on under https or production.",
     )
     session_hours: int = Field(default=12, ge=1, le=720, description="Console session lifetime.")
+    loyalty_point_value_fen: int = Field(
+        default=1, ge=0, le=10_000, description="What one point is worth when redeemed (fen)."
+    )
     # Delivery channels (`siyu worker`); a channel with no endpoint is not started.
     sms_url: str = Field(default="", description="HTTP SMS gateway endpoint (POST JSON).")
     sms_token: SecretStr | None = Field(default=None, description="Bearer token of the gateway.")

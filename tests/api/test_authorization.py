@@ -35,6 +35,19 @@ def _user(_: World) -> dict[str, Any]:
                      "role": "read_only"}}  # fmt: skip
 
 
+def _loyal(body: dict[str, Any]) -> Request:
+    """A loyalty write: its body and a fresh idempotency key."""
+    return lambda _: {"json": body, "headers": {"Idempotency-Key": uuid.uuid4().hex}}
+
+
+def _member_path(tail: str) -> Callable[[World], str]:
+    return lambda w: f"/api/v1/loyalty/members/{w.staff_customer}/{tail}"
+
+
+def _fixed(path: str) -> Callable[[World], str]:
+    return lambda _: path
+
+
 # (method, path template, concrete path, who may, request builder, scope that grants it)
 ENDPOINTS: list[tuple[str, str, Callable[[World], str], set[str], Request | None, str | None]] = [
     ("GET", "/api/v1/overview", lambda w: "/api/v1/overview", READERS, None, "overview:read"),
@@ -76,6 +89,41 @@ ENDPOINTS: list[tuple[str, str, Callable[[World], str], set[str], Request | None
      lambda w: {"json": {"name": "k", "scopes": ["customers:read"]}}, None),
     ("DELETE", "/api/v1/api-keys/{key_id}", lambda w: "/api/v1/api-keys/999999", {"admin"},
      None, None),
+    ("GET", "/api/v1/loyalty/program", lambda w: "/api/v1/loyalty/program", ALL, None,
+     "loyalty:read"),
+    ("GET", "/api/v1/loyalty/tiers", lambda w: "/api/v1/loyalty/tiers", ALL, None,
+     "loyalty:read"),
+    ("GET", "/api/v1/loyalty/figures", lambda w: "/api/v1/loyalty/figures", READERS, None,
+     "loyalty:read"),
+    ("GET", "/api/v1/loyalty/members/{customer_id}",
+     lambda w: f"/api/v1/loyalty/members/{w.staff_customer}", ALL, None, "loyalty:read"),
+    ("GET", "/api/v1/loyalty/members/{customer_id}/statement",
+     lambda w: f"/api/v1/loyalty/members/{w.staff_customer}/statement", ALL, None,
+     "loyalty:read"),
+    ("GET", "/api/v1/loyalty/members/{customer_id}/statement/export",
+     lambda w: f"/api/v1/loyalty/members/{w.staff_customer}/statement/export",
+     {"admin", "operator", "analyst"}, None, "export"),
+    *[("POST", f"/api/v1/loyalty/members/{{customer_id}}/{tail}",
+       _member_path(tail),
+       {"admin", "operator"}, _loyal(body), "loyalty:write")
+      for tail, body in (("actions", {"action": "review"}), ("redemptions", {"points": 1}),
+                         ("top-ups", {"amount_fen": 100}), ("spends", {"amount_fen": 1}),
+                         ("cards", {"plan_code": "plus"}), ("tiers/evaluate", {}))],
+    *[("POST", f"/api/v1/loyalty/{path}", _fixed(f"/api/v1/loyalty/{path}"),
+       {"admin", "operator"}, _loyal(body), "loyalty:write")
+      for path, body in (("redemptions/refunds", {"redeem_key": "x", "points": 1}),
+                         ("spends/refunds", {"spend_key": "x", "amount_fen": 1}),
+                         ("top-ups/refunds", {"topup_key": "x"}))],
+    ("POST", "/api/v1/loyalty/cards/{card_id}/renew",
+     lambda w: "/api/v1/loyalty/cards/999999/renew", {"admin", "operator"}, _loyal({}),
+     "loyalty:write"),
+    ("POST", "/api/v1/loyalty/cards/{card_id}/cancel",
+     lambda w: "/api/v1/loyalty/cards/999999/cancel", {"admin", "operator"}, _loyal({}),
+     "loyalty:write"),
+    ("POST", "/api/v1/loyalty/expire", lambda w: "/api/v1/loyalty/expire", {"admin"}, _loyal({}),
+     "loyalty:manage"),
+    ("POST", "/api/v1/loyalty/tiers/evaluate", lambda w: "/api/v1/loyalty/tiers/evaluate",
+     {"admin"}, _loyal({}), "loyalty:manage"),
 ]  # fmt: skip
 OPEN = {("GET", "/api/v1/health"), ("GET", "/api/v1/me")}
 SIGNED = {("POST", "/api/v1/webhooks/orders")}
@@ -104,9 +152,10 @@ def test_role_against_endpoint(
     allowed: set[str], build: Request | None, scope: str | None,
 ) -> None:  # fmt: skip
     client, csrf = world.login(role)
+    kwargs = build(world) if build else {}
+    headers = {"X-CSRF-Token": csrf} | kwargs.pop("headers", {})
     response = _call(world, client, method, path(world), build) if method == "GET" else (
-        client.request(method, path(world), headers={"X-CSRF-Token": csrf},
-                       **(build(world) if build else {}))
+        client.request(method, path(world), headers=headers, **kwargs)
     )  # fmt: skip
     if role in allowed:
         assert response.status_code not in (401, 403), response.text

@@ -195,3 +195,10 @@ def test_the_import_job_polling_endpoint_is_fast(world: World) -> None:
     started = time.perf_counter()
     client.get("/api/v1/jobs/none")
     assert time.perf_counter() - started < 1
+
+
+def test_the_loyalty_page_without_a_programme_says_what_to_do(world: World) -> None:
+    client, _ = world.login("operator")
+    english = client.get("/loyalty?lang=en").text
+    assert "No loyalty programme yet" in english and "siyu loyalty program apply" in english
+    assert "尚未设置会员方案" in client.get("/loyalty?lang=zh-CN").text

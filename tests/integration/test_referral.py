@@ -42,6 +42,9 @@ class Ledger:
     def __init__(self) -> None:
         self.entries: dict[str, dict[str, Any]] = {}
 
+    def accepts(self, kind: str) -> bool:
+        return True
+
     def grant(
         self,
         session: Session,

@@ -32,6 +32,9 @@ class Permission(StrEnum):
     ENGAGE_READ = "engage:read"
     ENGAGE_WRITE = "engage:write"
     TASKS_READ = "tasks:read"
+    LOYALTY_READ = "loyalty:read"
+    LOYALTY_WRITE = "loyalty:write"
+    LOYALTY_MANAGE = "loyalty:manage"
     USERS_MANAGE = "users:manage"
     API_KEYS_MANAGE = "api_keys:manage"
 
@@ -50,21 +53,40 @@ ROLE_PERMISSIONS: Final[dict[Role, frozenset[Permission]]] = {
             P.ENGAGE_READ,
             P.ENGAGE_WRITE,
             P.TASKS_READ,
+            P.LOYALTY_READ,
+            P.LOYALTY_WRITE,
         }
     ),
     Role.ANALYST: frozenset(
-        {P.OVERVIEW_READ, P.CUSTOMERS_READ, P.ORDERS_READ, P.IMPORTS_READ, P.EXPORT, P.ENGAGE_READ}
+        {
+            P.OVERVIEW_READ,
+            P.CUSTOMERS_READ,
+            P.ORDERS_READ,
+            P.IMPORTS_READ,
+            P.EXPORT,
+            P.ENGAGE_READ,
+            P.LOYALTY_READ,
+        }
     ),
     # Customer service works its own customers and tasks; the brand's figures are not theirs.
-    Role.CUSTOMER_SERVICE: frozenset({P.CUSTOMERS_READ, P.ORDERS_READ, P.TASKS_READ}),
+    Role.CUSTOMER_SERVICE: frozenset(
+        {P.CUSTOMERS_READ, P.ORDERS_READ, P.TASKS_READ, P.LOYALTY_READ}
+    ),
     Role.READ_ONLY: frozenset(
-        {P.OVERVIEW_READ, P.CUSTOMERS_READ, P.ORDERS_READ, P.IMPORTS_READ, P.ENGAGE_READ}
+        {
+            P.OVERVIEW_READ,
+            P.CUSTOMERS_READ,
+            P.ORDERS_READ,
+            P.IMPORTS_READ,
+            P.ENGAGE_READ,
+            P.LOYALTY_READ,
+        }
     ),
 }
 
 API_SCOPES: Final = frozenset(
     {P.OVERVIEW_READ, P.CUSTOMERS_READ, P.ORDERS_READ, P.ORDERS_WRITE, P.IMPORTS_READ,
-     P.IMPORTS_WRITE, P.EXPORT}
+     P.IMPORTS_WRITE, P.EXPORT, P.LOYALTY_READ, P.LOYALTY_WRITE, P.LOYALTY_MANAGE}
 )  # fmt: skip
 """Scopes a key may carry: keys never manage users or other keys."""
 

@@ -14,6 +14,7 @@ from rich.tree import Tree
 from siyu.cli.channels import when
 from siyu.cli.common import console, handle_errors, settings, store, t, workspace_session
 from siyu.kit.errors import ValidationError
+from siyu.loyalty.rewards import sink_for as loyalty_sink
 from siyu.referral import service as referral
 from siyu.referral.rules import TreeNode
 from siyu.referral.schemas import CampaignCreate, CampaignRules
@@ -204,11 +205,17 @@ def decide(
 @app.command("grant")
 @handle_errors
 def grant() -> None:
-    """Grant pending rewards through the loyalty ledger (once that is connected)."""
-    console.print(
-        t(
-            "The loyalty ledger is not connected yet: rewards stay pending and lose "
-            "nothing; they are granted once it is.",
-            "会员积分/储值账本尚未接入：奖励保持待发放状态，不会丢失，接入后统一发放。",
-        )
-    )
+    """Grant pending points and stored-value rewards through the loyalty ledger."""
+    with store() as opened, workspace_session(opened) as (session, workspace_id):
+        if loyalty_sink(session, workspace_id) is None:
+            console.print(
+                t(
+                    "No loyalty programme yet: rewards stay pending and lose nothing; "
+                    "they are granted once one is set up (siyu loyalty program apply).",
+                    "尚未设置会员方案：奖励保持待发放状态，不会丢失；设置方案后统一发放"
+                    "（siyu loyalty program apply）。",
+                )
+            )
+            return
+        granted = referral.grant_pending(session, workspace_id)
+    console.print(t(f"{granted:,} rewards granted", f"已发放奖励 {granted:,} 笔"))

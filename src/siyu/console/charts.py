@@ -193,3 +193,21 @@ def order_timeline(orders: Sequence[OrderRead], _: Gettext) -> Chart:
             yaxis={"tickprefix": "¥", "gridcolor": "#eef0f4", "title": {"text": _("Paid")}}
         ),
     }
+
+
+def tier_members(tiers: Sequence[tuple[str, int]], _: Gettext) -> Chart:
+    """Members per loyalty tier, lowest rank first."""
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "x": [name for name, _n in tiers],
+                "y": [n for _name, n in tiers],
+                "marker": {"color": ACCENT},
+                "texttemplate": "%{y:,}",
+                "textposition": "outside",
+                "hovertemplate": "%{x}: %{y:,}<extra></extra>",
+            }
+        ],
+        "layout": _layout(yaxis={"title": {"text": _("Members")}, "gridcolor": "#eef0f4"}),
+    }

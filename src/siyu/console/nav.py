@@ -32,7 +32,7 @@ NAV: Final = (
     NavItem("customers", "/customers", N_("Customers"), N_("Customers"), P.CUSTOMERS_READ),
     NavItem("segments", "/segments", N_("Segments"), N_("Customers"), P.ENGAGE_READ),
     NavItem("groups", "/groups", N_("Groups"), N_("Customers"), P.CUSTOMERS_READ),
-    NavItem("loyalty", "/loyalty", N_("Loyalty"), N_("Customers"), P.CUSTOMERS_READ),
+    NavItem("loyalty", "/loyalty", N_("Loyalty"), N_("Customers"), P.LOYALTY_READ),
     NavItem("tasks", "/tasks", N_("Today's tasks"), N_("Engage"), P.TASKS_READ),
     NavItem("campaigns", "/campaigns", N_("Campaigns"), N_("Engage"), P.ENGAGE_READ),
     NavItem("imports", "/imports", N_("Imports"), N_("Data"), P.IMPORTS_READ),

@@ -97,6 +97,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Every loyalty request needs an idempotency key of 1-128 printable characters.",
         "zh-CN": "每个会员请求都需要一个 1 至 128 个可打印字符的幂等键。",
     },
+    "loyalty.key_missing": {
+        "en": "Every loyalty write needs an Idempotency-Key header (1-128 printable characters): "
+        "send the same key when you retry. Nothing was posted.",
+        "zh-CN": "会员写操作必须带 Idempotency-Key 请求头（1 至 128 个可打印字符），"
+        "重试时请发送同一个键。未记账。",
+    },
     "loyalty.key_reused": {
         "en": "The idempotency key '{idem}' was already used for a different request "
         "(posting #{posting}). Nothing was posted.",
@@ -118,6 +124,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "loyalty.refund_too_large": {
         "en": "Cannot refund {amount} fen: at most {left} fen can be refunded. Nothing was posted.",
         "zh-CN": "无法退款 {amount} 分：最多可退 {left} 分。未记账。",
+    },
+    "loyalty.points_refund_too_large": {
+        "en": "Cannot give back {points} points: at most {left} of this redemption can be "
+        "refunded. Nothing was posted.",
+        "zh-CN": "无法退回 {points} 积分：这笔兑换最多还可退回 {left} 积分。未记账。",
     },
     "loyalty.customer_unknown": {
         "en": "No customer #{ident} in this workspace. Nothing was posted.",

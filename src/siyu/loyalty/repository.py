@@ -1059,3 +1059,89 @@ def ladder_members(session: Session, workspace_id: int, at: datetime) -> list[in
         .where(LoyaltyMembership.workspace_id == workspace_id, LoyaltyTier.rank > entry_rank)
     )
     return list(session.scalars(carded.union(tiered)))
+
+
+# --- the programme at a glance -------------------------------------------------------------
+
+
+def holdings_totals(session: Session, workspace_id: int) -> dict[str, tuple[int, int]]:
+    """Per customer account kind: (sum of balances, customers holding a non-zero balance)."""
+    rows = session.execute(
+        select(
+            ACCOUNT.c.kind,
+            func.coalesce(func.sum(ACCOUNT.c.balance), 0),
+            func.count().filter(ACCOUNT.c.balance != 0),
+        )
+        .where(ACCOUNT.c.workspace_id == workspace_id, ACCOUNT.c.customer_id.is_not(None))
+        .group_by(ACCOUNT.c.kind)
+    )
+    return {kind: (int(total), int(holders)) for kind, total, holders in rows}
+
+
+def brand_totals(session: Session, workspace_id: int) -> dict[str, int]:
+    """Per brand counter account kind: the sum of its lines."""
+    rows = session.execute(
+        select(ACCOUNT.c.kind, func.coalesce(func.sum(ENTRY.c.amount), 0))
+        .join(ENTRY, ENTRY.c.account_id == ACCOUNT.c.id)
+        .where(ACCOUNT.c.workspace_id == workspace_id, ACCOUNT.c.customer_id.is_(None))
+        .group_by(ACCOUNT.c.kind)
+    )
+    return {kind: int(total) for kind, total in rows}
+
+
+def loyalty_members(session: Session, workspace_id: int) -> int:
+    """Customers with a loyalty account or a tier."""
+    accounts = select(ACCOUNT.c.customer_id).where(
+        ACCOUNT.c.workspace_id == workspace_id,
+        ACCOUNT.c.customer_id.is_not(None),
+        ACCOUNT.c.closed_at.is_(None),
+    )
+    tiers = select(LoyaltyMembership.customer_id).where(
+        LoyaltyMembership.workspace_id == workspace_id
+    )
+    both = union_all(accounts, tiers).subquery()
+    return int(session.scalar(select(func.count(func.distinct(both.c[0])))) or 0)
+
+
+def tier_counts(session: Session, workspace_id: int) -> dict[int, int]:
+    """Customers holding each tier (customers without a row hold the base tier)."""
+    rows = session.execute(
+        select(LoyaltyMembership.tier_id, func.count())
+        .where(LoyaltyMembership.workspace_id == workspace_id)
+        .group_by(LoyaltyMembership.tier_id)
+    )
+    return {tier: int(n) for tier, n in rows}
+
+
+def card_counts(
+    session: Session, workspace_id: int, at: datetime, until: datetime
+) -> tuple[int, int]:
+    """(terms in force at `at`, of which ending before `until`)."""
+    live = (
+        LoyaltyCard.workspace_id == workspace_id,
+        LoyaltyCard.status == "active",
+        LoyaltyCard.starts_at <= at,
+        LoyaltyCard.expires_at > at,
+    )
+    in_force, ending = session.execute(
+        select(func.count(), func.count().filter(LoyaltyCard.expires_at <= until)).where(*live)
+    ).one()
+    return int(in_force), int(ending)
+
+
+def customer_cards(
+    session: Session, workspace_id: int, customer_id: int
+) -> list[tuple[LoyaltyCard, str]]:
+    """Every card term a customer bought, newest first, with its plan's code."""
+    rows = session.execute(
+        select(LoyaltyCard, LoyaltyCardPlan.code)
+        .join(LoyaltyCardPlan, LoyaltyCardPlan.id == LoyaltyCard.plan_id)
+        .where(LoyaltyCard.workspace_id == workspace_id, LoyaltyCard.customer_id == customer_id)
+        .order_by(LoyaltyCard.starts_at.desc(), LoyaltyCard.id.desc())
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+def plan_code(session: Session, plan_id: int) -> str:
+    """A card plan's code."""
+    return str(session.scalar(select(LoyaltyCardPlan.code).where(LoyaltyCardPlan.id == plan_id)))

@@ -96,6 +96,8 @@ class PostingKind(StrEnum):
     CARD_PURCHASE = "card_purchase"
     CARD_CANCEL = "card_cancel"
     MERGE = "merge"
+    REDEEM_REFUND = "redeem_refund"
+    GIFT = "gift"
 
 
 class BonusOrder(StrEnum):
@@ -275,6 +277,15 @@ def consume_fifo(lots: Sequence[LotView], amount: int) -> list[tuple[int, int]]:
             "loyalty.insufficient_points", needed=amount, available=amount - left
         )
     return taken
+
+
+def redeem_refund_left(points: int, redeemed: int, refunded: int) -> int:
+    """Check a refund of redeemed points: never more than the redemption took less earlier
+    refunds of it; return what is left to refund after this one."""
+    left = redeemed - refunded
+    if points > left:
+        raise LoyaltyConflictError("loyalty.points_refund_too_large", points=points, left=left)
+    return left - points
 
 
 def due_lots(lots: Sequence[LotView], at: datetime) -> list[LotView]:

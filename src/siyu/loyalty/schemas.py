@@ -176,6 +176,25 @@ class RedeemCreate(_In):
     reference: str = Field(default="", max_length=96)
 
 
+class GiftCreate(_In):
+    """Points or stored value given for a reason (a referral reward), not bought."""
+
+    customer_id: CustomerId
+    unit: Literal["points", "fen"]
+    amount: Amount
+    key: Key
+    reference: str = Field(default="", max_length=96)
+    memo: str = Field(default="", max_length=200)
+
+
+class RedeemRefundCreate(_In):
+    """Give back (part of) a redemption's points (the reward was not delivered, returned)."""
+
+    redeem_key: Key
+    points: Amount
+    key: Key
+
+
 class TopupCreate(_In):
     """Add money to a customer's stored value (the bonus rule is applied)."""
 
@@ -215,6 +234,7 @@ class CardPurchaseCreate(_In):
     customer_id: CustomerId
     plan_code: Code
     key: Key
+    pay_with: Literal["outside", "stored_value"] = "outside"
 
 
 class CardCancelCreate(_In):
@@ -337,6 +357,80 @@ class TierEvaluationRead(_Out):
     downgraded: int
     retained: int
     by_tier: dict[str, int]
+
+
+class TierRead(_Out):
+    """A tier of the programme: its entry rule and benefits."""
+
+    code: str
+    name: str
+    rank: int
+    window_days: int
+    min_spend_fen: int | None
+    min_points_earned: int | None
+    discount_bp: int
+    points_multiplier_pct: int
+    free_shipping: bool
+    exclusive_service: bool
+
+
+class ProgramRead(_Out):
+    """The programme as it is applied: settings, tiers, active rules and card plans."""
+
+    points_validity_days: int | None
+    bonus_order: str
+    tier_retain_days: int
+    tiers: list[TierRead]
+    earn_rules: list[EarnRuleConfig]
+    topup_rules: list[TopupRuleConfig]
+    card_plans: list[CardPlanConfig]
+
+
+class TierCount(_Out):
+    """How many customers hold a tier."""
+
+    code: str
+    name: str
+    rank: int
+    customers: int
+
+
+class ProgramFigures(_Out):
+    """The programme at a glance: members, points and their liability, stored value, cards."""
+
+    at: datetime
+    members: int
+    tiers: list[TierCount]
+    points_outstanding: int
+    points_owed: int
+    points_issued: int
+    points_redeemed: int
+    points_expired: int
+    breakage: float | None
+    point_value_fen: int
+    points_liability_fen: int
+    principal_fen: int
+    bonus_fen: int
+    stored_value_holders: int
+    cards_in_force: int
+    cards_expiring: int
+
+
+class MemberRead(_Out):
+    """A member's account: balances, tier, every card term and the tier history."""
+
+    balance: BalanceRead
+    cards: list[CardRead]
+    tier_history: list[TierChangeRead]
+
+
+class ExpiryRead(_Out):
+    """What an expiry run did (points and card terms); `replayed` for a retried request."""
+
+    posting_id: int
+    points: int
+    cards: int
+    replayed: bool = False
 
 
 class AuditIssue(_Out):

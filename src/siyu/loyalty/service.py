@@ -45,6 +45,7 @@ from siyu.loyalty.rules import (
     expiry_of,
     kept_points,
     qualify,
+    redeem_refund_left,
     require_amount,
     require_key,
     spend_points,
@@ -61,23 +62,34 @@ from siyu.loyalty.schemas import (
     BalanceRead,
     BenefitsRead,
     CardCancelCreate,
+    CardPlanConfig,
     CardPosted,
     CardPurchaseCreate,
     CardRead,
     EarnCreate,
+    EarnRuleConfig,
+    ExpiryRead,
+    GiftCreate,
+    MemberRead,
     OrderEarnCreate,
     OrderReverseCreate,
     PostingRead,
     ProgramConfig,
+    ProgramFigures,
+    ProgramRead,
     RedeemCreate,
+    RedeemRefundCreate,
     SpendCreate,
     SpendRefundCreate,
     StatementLine,
     StatementRead,
     TierChangeRead,
+    TierCount,
     TierEvaluationRead,
+    TierRead,
     TopupCreate,
     TopupRefundCreate,
+    TopupRuleConfig,
 )
 from siyu.models import (
     LoyaltyCard,
@@ -157,6 +169,97 @@ def apply_program(session: Session, workspace_id: int, config: ProgramConfig) ->
 def list_tiers(session: Session, workspace_id: int) -> list[LoyaltyTier]:
     """The programme's tiers, lowest rank first."""
     return repository.list_tiers(session, workspace_id)
+
+
+def _tier_read(tier: LoyaltyTier) -> TierRead:
+    return TierRead.model_validate(tier)
+
+
+def read_program(session: Session, workspace_id: int) -> ProgramRead:
+    """The programme as applied: settings, tiers, active earn and top-up rules, plans on sale."""
+    program = require_program(session, workspace_id)
+    tiers = repository.list_tiers(session, workspace_id)
+    codes = {t.id: t.code for t in tiers}
+    earn = [*repository.earn_rules(session, workspace_id, "spend")]
+    earn += repository.earn_rules(session, workspace_id, "action")
+    plans = [
+        p for p in repository.by_code(session, LoyaltyCardPlan, workspace_id).values() if p.active
+    ]
+    return ProgramRead(
+        points_validity_days=program.points_validity_days, bonus_order=program.bonus_order,
+        tier_retain_days=program.tier_retain_days, tiers=[_tier_read(t) for t in tiers],
+        earn_rules=[
+            EarnRuleConfig(
+                code=r.code, kind=r.kind, points=r.points, per_fen=r.per_fen,
+                product_role=r.product_role, action=r.action, max_times=r.max_times,
+            )
+            for r in earn
+        ],
+        topup_rules=[
+            TopupRuleConfig(code=r.code, min_topup_fen=r.min_topup_fen, bonus_fen=r.bonus_fen)
+            for r in repository.topup_rules(session, workspace_id)
+        ],
+        card_plans=[
+            CardPlanConfig(
+                code=p.code, name=p.name, price_fen=p.price_fen, duration_days=p.duration_days,
+                tier=codes.get(p.tier_id) if p.tier_id else None, discount_bp=p.discount_bp,
+                points_multiplier_pct=p.points_multiplier_pct, free_shipping=p.free_shipping,
+                exclusive_service=p.exclusive_service, refund_policy=p.refund_policy,
+                cooling_off_days=p.cooling_off_days,
+            )
+            for p in sorted(plans, key=lambda p: p.price_fen)
+        ],
+    )  # fmt: skip
+
+
+def figures(
+    session: Session, workspace_id: int, *, point_value_fen: int, at: datetime | None = None
+) -> ProgramFigures:
+    """The programme at a glance: members per tier, points outstanding and their liability,
+    stored value outstanding, cards in force and ending within 30 days.
+
+    The liability values the points outstanding at `point_value_fen` each, less the share
+    that history says will never be redeemed (breakage: expired / (redeemed + expired)).
+    """
+    at = _at(at)
+    require_program(session, workspace_id)
+    held = repository.holdings_totals(session, workspace_id)
+    brand = repository.brand_totals(session, workspace_id)
+    tiers = repository.list_tiers(session, workspace_id)
+    counts = repository.tier_counts(session, workspace_id)
+    members = repository.loyalty_members(session, workspace_id)
+    if tiers:  # customers without a tier row hold the base tier
+        counts[tiers[0].id] = counts.get(tiers[0].id, 0) + members - sum(counts.values())
+    redeemed = brand.get(K.POINTS_REDEEMED, 0)
+    expired = brand.get(K.POINTS_EXPIRED, 0)
+    breakage = expired / (redeemed + expired) if redeemed + expired else None
+    outstanding = held.get(K.POINTS, (0, 0))[0]
+    in_force, ending = repository.card_counts(session, workspace_id, at, at + EXPIRING_SOON)
+    return ProgramFigures(
+        at=at, members=members,
+        tiers=[
+            TierCount(code=t.code, name=t.name, rank=t.rank, customers=max(0, counts.get(t.id, 0)))
+            for t in tiers
+        ],
+        points_outstanding=outstanding, points_owed=-held.get(K.POINTS_DEBT, (0, 0))[0],
+        points_issued=-brand.get(K.POINTS_ISSUED, 0), points_redeemed=redeemed,
+        points_expired=expired, breakage=breakage, point_value_fen=point_value_fen,
+        points_liability_fen=round(outstanding * point_value_fen * (1 - (breakage or 0))),
+        principal_fen=held.get(K.SV_PRINCIPAL, (0, 0))[0],
+        bonus_fen=held.get(K.SV_BONUS, (0, 0))[0],
+        stored_value_holders=max(
+            held.get(K.SV_PRINCIPAL, (0, 0))[1], held.get(K.SV_BONUS, (0, 0))[1]
+        ),
+        cards_in_force=in_force, cards_expiring=ending,
+    )  # fmt: skip
+
+
+def cards_of(session: Session, workspace_id: int, customer_id: int) -> list[CardRead]:
+    """Every card term of a customer, newest first (active, queued, cancelled, expired)."""
+    return [
+        _card_read(card, code)
+        for card, code in repository.customer_cards(session, workspace_id, customer_id)
+    ]
 
 
 def _upsert(
@@ -322,6 +425,35 @@ def _sweep(session: Session, books: Books, at: datetime) -> list[LotView]:
     return [lot for lot in lots if lot.id not in gone]
 
 
+def refund_redeem(
+    session: Session, workspace_id: int, body: RedeemRefundCreate, *, at: datetime | None = None
+) -> PostingRead:
+    """Give back (part of) a redemption's points, never more than it took.
+
+    The points return as a new lot that expires when points earned at the moment of the
+    redemption would (so a refund never lengthens validity much, and points refunded after
+    that moment expire at the next sweep); a debt from an earlier refund is repaid first.
+    """
+    points = require_amount(body.points, "points")
+    original = _original(session, workspace_id, body.redeem_key, PostingKind.REDEEM)
+    customer = repository.current_customer(session, workspace_id, original.customer_id)
+    request = Request(
+        PostingKind.REDEEM_REFUND, body.key, customer, {"redeem": original.id, "points": points},
+        _at(at), ref_posting_id=original.id, reference=original.reference,
+    )  # fmt: skip
+    if (done := ledger.replay(session, workspace_id, request)) is not None:
+        return done
+    program = require_program(session, workspace_id)
+    books = _points_books(session, workspace_id, customer)
+    redeemed = repository.kind_totals_of(session, original.id).get(K.POINTS_REDEEMED, 0)
+    before = repository.kind_totals_referring(session, original.id, PostingKind.REDEEM_REFUND)
+    redeem_refund_left(points, redeemed, -before.get(K.POINTS_REDEEMED, 0))
+    repay, credit = split_earn(points, -books.balances[K.POINTS_DEBT])
+    lines = [Line(K.POINTS_REDEEMED, -points), Line(K.POINTS_DEBT, repay), Line(K.POINTS, credit)]
+    expiry = expiry_of(original.posted_at, program.points_validity_days)
+    return ledger.write(session, books, request, Plan(lines, new_lot=(credit, expiry)))
+
+
 def reverse_order(
     session: Session, workspace_id: int, body: OrderReverseCreate, *, at: datetime | None = None
 ) -> PostingRead | None:
@@ -413,6 +545,30 @@ def expire_points(session: Session, workspace_id: int, *, at: datetime | None = 
     new = [p for p in postings if p.request.key not in posted]
     ledger.write_many(session, workspace_id, new)
     return sum(-p.lines[0][1] for p in new)
+
+
+def expire_run(
+    session: Session, workspace_id: int, key: str, *, at: datetime | None = None
+) -> ExpiryRead:
+    """Expire due points and card terms once per key (the API's expiry request).
+
+    The run is recorded as a posting without lines under the key, its counts in the memo,
+    so a retried request returns the first run's counts and changes nothing.
+    """
+    request = Request(PostingKind.EXPIRE, key, None, {"run": "expire"}, _at(at), reference="run")
+    if (done := ledger.replay(session, workspace_id, request)) is not None:
+        memo = repository.posting_by_id(session, done.id).memo
+        counts = dict(part.split("=") for part in memo.split())
+        return ExpiryRead(
+            posting_id=done.id, points=int(counts["points"]), cards=int(counts["cards"]),
+            replayed=True,
+        )  # fmt: skip
+    require_program(session, workspace_id)
+    points = expire_points(session, workspace_id, at=request.at)
+    cards = expire_cards(session, workspace_id, at=request.at)
+    request = replace(request, memo=f"points={points} cards={cards}")
+    posting = ledger.write(session, Books(workspace_id, None, {}, {}), request, Plan([]))
+    return ExpiryRead(posting_id=posting.id, points=points, cards=cards, replayed=posting.replayed)
 
 
 @dataclass
@@ -545,6 +701,29 @@ def spend(
     return ledger.write(session, books, request, Plan(lines))
 
 
+def gift(
+    session: Session, workspace_id: int, body: GiftCreate, *, at: datetime | None = None
+) -> PostingRead:
+    """Give points or stored value (as bonus: spendable, never paid out) for a reason such as
+    a referral reward; idempotent on the key like every posting."""
+    amount = require_amount(body.amount, body.unit)
+    kind = PostingKind.EARN if body.unit == "points" else PostingKind.GIFT
+    request = Request(
+        kind, body.key, body.customer_id, {"gift": body.unit, "amount": amount}, _at(at),
+        reference=body.reference, memo=body.memo,
+    )  # fmt: skip
+    if (done := ledger.replay(session, workspace_id, request)) is not None:
+        return done
+    program = require_program(session, workspace_id)
+    if body.unit == "points":
+        books = _points_books(session, workspace_id, body.customer_id)
+        plan = _earn_plan(books, amount, request.at, program.points_validity_days)
+        return ledger.write(session, books, request, plan)
+    books = _sv_books(session, workspace_id, body.customer_id)
+    lines = [Line(K.SV_BONUS_ISSUED, -amount), Line(K.SV_BONUS, amount)]
+    return ledger.write(session, books, request, Plan(lines))
+
+
 def _original(session: Session, workspace_id: int, key: str, kind: PostingKind) -> Any:
     posting = repository.find_posting(session, workspace_id, require_key(key))
     if posting is None or posting.kind != kind:
@@ -628,8 +807,11 @@ def buy_card(
     session: Session, workspace_id: int, body: CardPurchaseCreate, *, at: datetime | None = None
 ) -> CardPosted:
     """Buy a card term (paid outside siyu); a renewal starts when the live term ends."""
+    content: dict[str, Any] = {"plan": body.plan_code}
+    if body.pay_with == "stored_value":  # only then, so earlier keys keep their fingerprint
+        content["pay_with"] = body.pay_with
     request = Request(
-        PostingKind.CARD_PURCHASE, body.key, body.customer_id, {"plan": body.plan_code}, _at(at),
+        PostingKind.CARD_PURCHASE, body.key, body.customer_id, content, _at(at),
         reference=f"plan:{body.plan_code}",
     )  # fmt: skip
     if (done := ledger.replay(session, workspace_id, request)) is not None:
@@ -640,13 +822,17 @@ def buy_card(
     if plan is None or not plan.active:
         raise NotFoundError("loyalty.plan_unknown", code=body.plan_code)
     repository.lock_customers(session, workspace_id, [body.customer_id])
-    books = ledger.open_books(session, workspace_id, body.customer_id, CARD_KINDS)
+    from_sv = body.pay_with == "stored_value"
+    kinds = CARD_KINDS + SV_KINDS if from_sv else CARD_KINDS
+    books = ledger.open_books(session, workspace_id, body.customer_id, kinds)
     live = repository.live_cards(session, workspace_id, body.customer_id, request.at)
     starts, ends = card_term(
         request.at, plan.duration_days, [c.expires_at for c, p in live if p.id == plan.id]
     )
     request = replace(request, basis_fen=plan.price_fen)
     lines = [Line(K.CARD_PAYMENTS, -plan.price_fen), Line(K.CARD_REVENUE, plan.price_fen)]
+    if from_sv:
+        lines += _sv_payment(session, workspace_id, books, plan.price_fen)
     posting = ledger.write(session, books, request, Plan(lines))
     card = repository.add_card(
         session,
@@ -663,6 +849,30 @@ def buy_card(
     )
     evaluate_tiers(session, workspace_id, at=request.at, customer_ids=[body.customer_id])
     return CardPosted(card=_card_read(card, plan.code), posting=posting)
+
+
+def _sv_payment(session: Session, workspace_id: int, books: Books, amount: int) -> list[Line]:
+    """Lines of paying `amount` from stored value (as a spend: bonus first or last)."""
+    program = require_program(session, workspace_id)
+    principal, bonus = split_spend(
+        amount, books.balances[K.SV_PRINCIPAL], books.balances[K.SV_BONUS],
+        BonusOrder(program.bonus_order),
+    )  # fmt: skip
+    return [
+        Line(K.SV_PRINCIPAL, -principal), Line(K.SV_PRINCIPAL_SPENT, principal),
+        Line(K.SV_BONUS, -bonus), Line(K.SV_BONUS_SPENT, bonus),
+    ]  # fmt: skip
+
+
+def _sv_refund(paid: dict[str, int], amount: int) -> list[Line]:
+    """Lines returning a card refund to the stored value that paid for it, principal first."""
+    principal, bonus = split_spend_refund(
+        amount, (-paid.get(K.SV_PRINCIPAL, 0), -paid.get(K.SV_BONUS, 0)), (0, 0)
+    )
+    return [
+        Line(K.SV_PRINCIPAL, principal), Line(K.SV_PRINCIPAL_SPENT, -principal),
+        Line(K.SV_BONUS, bonus), Line(K.SV_BONUS_SPENT, -bonus),
+    ]  # fmt: skip
 
 
 def cancel_card(
@@ -692,9 +902,14 @@ def cancel_card(
         purchased_at=purchase.posted_at, at=request.at, policy=plan.refund_policy,
         cooling_off_days=plan.cooling_off_days,
     )  # fmt: skip
-    books = ledger.open_books(session, workspace_id, card.customer_id, CARD_KINDS)
+    paid = repository.kind_totals_of(session, purchase.id)
+    from_sv = bool(paid.get(K.SV_PRINCIPAL) or paid.get(K.SV_BONUS))
+    kinds = CARD_KINDS + SV_KINDS if from_sv else CARD_KINDS
+    books = ledger.open_books(session, workspace_id, card.customer_id, kinds)
     request = replace(request, basis_fen=refund)
     lines = [Line(K.CARD_REVENUE, -refund), Line(K.CARD_PAYMENTS, refund)]
+    if from_sv and refund:
+        lines += _sv_refund(paid, refund)
     posting = ledger.write(session, books, request, Plan(lines))
     card.status = CardStatus.CANCELLED.value
     card.cancelled_at = request.at
@@ -946,6 +1161,17 @@ def statement(
         customer_id=customer_id, since=since, until=until, opening=opening,
         closing=dict(running), lines=lines,
     )  # fmt: skip
+
+
+def member(
+    session: Session, workspace_id: int, customer_id: int, *, at: datetime | None = None
+) -> MemberRead:
+    """A member's balances, tier, every card term and tier history."""
+    return MemberRead(
+        balance=balance(session, workspace_id, customer_id, at=at),
+        cards=cards_of(session, workspace_id, customer_id),
+        tier_history=tier_history(session, workspace_id, customer_id),
+    )
 
 
 # --- audit ---------------------------------------------------------------------------------

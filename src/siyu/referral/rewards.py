@@ -1,7 +1,8 @@
 """The narrow interface through which referral rewards reach the loyalty ledger.
 
-The loyalty package (points, coupons, stored value) implements `RewardSink`; until it is
-connected, rewards stay recorded here as pending (or held for review) and nothing is lost.
+The loyalty ledger implements `RewardSink` (`siyu.loyalty.rewards.LedgerRewardSink`: points
+and stored value) and is the default wherever a loyalty programme exists; without one, and for
+kinds no sink accepts (coupons), rewards stay recorded here as pending and nothing is lost.
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ from sqlalchemy.orm import Session
 
 class RewardSink(Protocol):
     """Grants one reward in the customer's ledger; idempotent on `idempotency_key`."""
+
+    def accepts(self, kind: str) -> bool:
+        """Whether this sink grants rewards of `kind` (points, coupon, stored_value)."""
+        ...
 
     def grant(
         self,

@@ -16,6 +16,7 @@ from siyu.customers.rules import normalise_phone
 from siyu.kit.clock import utcnow
 from siyu.kit.crypto import PiiCipher
 from siyu.kit.errors import NotFoundError, ValidationError
+from siyu.loyalty.rewards import sink_for as loyalty_sink
 from siyu.models import Referral, ReferralCampaign, ReferralCode, ReferralReward, StaffAccount
 from siyu.pool.service import Directory
 from siyu.referral import repository
@@ -330,10 +331,20 @@ def decide(
     return reward
 
 
-def grant_pending(session: Session, workspace_id: int, sink: RewardSink) -> int:
-    """Grant every pending reward through the loyalty ledger; return how many."""
+def grant_pending(session: Session, workspace_id: int, sink: RewardSink | None = None) -> int:
+    """Grant every pending reward the sink accepts; return how many.
+
+    The default sink is the loyalty ledger when the workspace has a programme; without one
+    nothing is granted and the rewards stay pending.
+    """
+    if sink is None:
+        sink = loyalty_sink(session, workspace_id)
+        if sink is None:
+            return 0
     granted = 0
     for reward in repository.rewards_with_status(session, workspace_id, "pending"):
+        if not sink.accepts(reward.kind):
+            continue
         reward.ledger_ref = sink.grant(
             session,
             workspace_id=workspace_id,

@@ -9,6 +9,7 @@ from siyu import __version__
 from siyu.accounts import endpoints as accounts
 from siyu.customers import endpoints as customers
 from siyu.imports import endpoints as imports
+from siyu.loyalty import endpoints as loyalty
 from siyu.orders import endpoints as orders
 from siyu.overview import endpoints as overview
 from siyu.web.deps import check_csrf
@@ -16,7 +17,7 @@ from siyu.web.errors import ERROR_RESPONSES
 from siyu.webhooks import endpoints as webhooks
 
 API_PREFIX = "/api/v1"
-DOMAINS = (accounts, customers, orders, overview, imports, webhooks)
+DOMAINS = (accounts, customers, orders, overview, imports, loyalty, webhooks)
 
 
 class Health(BaseModel):

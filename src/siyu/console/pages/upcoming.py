@@ -68,11 +68,6 @@ PAGES: Final = {
          N_("Groups that are dying because only the owner posts.")),
         ((N_("Import group memberships as contacts with the carrier 'group'."), "/imports"),),
     ),
-    "loyalty": Upcoming(
-        (N_("Members, tiers, points and stored-value balances."),
-         N_("Paid membership cards and top-up gifts, and what members buy.")),
-        ((N_("Import your members as contacts of the mini program."), "/imports"),),
-    ),
 }  # fmt: skip
 
 
