@@ -9,7 +9,6 @@ from rich.table import Table
 
 from siyu.channels import service as channels
 from siyu.cli.common import console, handle_errors, settings, store, t, workspace_session
-from siyu.config import Settings
 from siyu.db.engine import unit_of_work
 from siyu.kit.errors import SiyuError
 from siyu.kit.logs import log_to_file
@@ -18,29 +17,11 @@ from siyu.wecom import repository as wecom_repository
 from siyu.wecom import service as wecom
 from siyu.wecom.callback import CallbackReceiver
 from siyu.wecom.client import WeComClient, client_from_settings
-from siyu.wecom.crypto import WeComCrypto
+from siyu.wecom.crypto import crypto_from_settings
 from siyu.wecom.httpserver import make_server
 from siyu.workspaces import service as workspaces
 
 app = typer.Typer(help="WeCom (企业微信): contact ways, callbacks, messages.", no_args_is_help=True)
-
-
-def crypto_from_settings(config: Settings) -> WeComCrypto:
-    """The callback crypto from SIYU_WECOM_TOKEN, _ENCODING_AES_KEY and _CORP_ID."""
-    required = (
-        ("SIYU_WECOM_CORP_ID", config.wecom_corp_id),
-        ("SIYU_WECOM_TOKEN", config.wecom_token),
-        ("SIYU_WECOM_ENCODING_AES_KEY", config.wecom_encoding_aes_key),
-    )
-    missing = [name for name, value in required if not value]
-    if missing:
-        raise SiyuError("wecom.not_configured", names=", ".join(missing))
-    assert config.wecom_token is not None and config.wecom_encoding_aes_key is not None
-    return WeComCrypto(
-        config.wecom_token.get_secret_value(),
-        config.wecom_encoding_aes_key.get_secret_value(),
-        config.wecom_corp_id,
-    )
 
 
 def _receiver(opened: Store, client: WeComClient | None) -> CallbackReceiver:

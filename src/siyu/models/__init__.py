@@ -3,7 +3,13 @@
 from siyu.models.account import ApiKey, UserAccount, WebhookDelivery, WebSession
 from siyu.models.campaign import Campaign, CampaignMember, CampaignVariant
 from siyu.models.channel import Channel, ChannelCost
-from siyu.models.channel_code import ChannelCode, ChannelCodeStaff, ChannelJoin, StaffShift
+from siyu.models.channel_code import (
+    ChannelCode,
+    ChannelCodeStaff,
+    ChannelJoin,
+    ChannelVisit,
+    StaffShift,
+)
 from siyu.models.consent import ConsentRecord
 from siyu.models.contact import Contact
 from siyu.models.contact_policy import ContactState, ContactSuppression, ContactTouch, EngageSetting
@@ -48,6 +54,7 @@ __all__ = [
     "ChannelCodeStaff",
     "ChannelCost",
     "ChannelJoin",
+    "ChannelVisit",
     "ConsentRecord",
     "Contact",
     "ContactState",

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from siyu.channels import repository as channel_repository
 from siyu.channels import service as channels
-from siyu.channels.rules import Outcome, available_staff
+from siyu.channels.rules import EXPIRED, LIVE, UNAVAILABLE, UNKNOWN, Outcome, available_staff
 from siyu.customers.rules import IdentifierKey, identifier
 from siyu.customers.service import IdentityResolver, ResolveRequest
 from siyu.groups.service import Groups, Member, is_external
@@ -541,8 +541,31 @@ def _sync_code(
             report.deleted += 1
 
 
+def referral_landing(
+    session: Session, workspace_id: int, client: WeComClient | None, code: str, at: datetime
+) -> channels.Visit:
+    """The landing-page visit of a referral code: its contact way's QR while the campaign runs.
+
+    Like `channels.visit_landing`, never raises for a visitor: an unknown code, an ended
+    campaign, no WeCom connection or WeCom refusing to make the way come back as a state.
+    """
+    found = referrals.lookup(session, workspace_id, code, at)
+    if found is None:
+        return channels.Visit(UNKNOWN)
+    if not found.running:
+        return channels.Visit(EXPIRED)
+    if client is None and not found.code.wecom_qr_url:
+        return channels.Visit(UNAVAILABLE)
+    try:
+        qr_url = referral_contact_way(session, workspace_id, client, code)
+    except (SiyuError, WeComUnreachableError) as exc:
+        log.warning("referral landing unavailable: %s", type(exc).__name__)
+        return channels.Visit(UNAVAILABLE)
+    return channels.Visit(LIVE, channels.LandingTarget(code, "", qr_url, False, False))
+
+
 def referral_contact_way(
-    session: Session, workspace_id: int, client: WeComClient, code: str
+    session: Session, workspace_id: int, client: WeComClient | None, code: str
 ) -> str:
     """The QR URL of a referral code's WeCom contact way (state = the code), made on first use.
 
@@ -553,6 +576,8 @@ def referral_contact_way(
     if found is None:
         raise SiyuError("error.not_found", what="referral code", ident=code)
     if not found.wecom_qr_url:
+        if client is None:
+            raise SiyuError("wecom.not_configured", names="SIYU_WECOM_CORP_ID, SIYU_WECOM_SECRET")
         staff = referrals.referral_staff(session, workspace_id, code)
         way = client.add_contact_way(state=code, users=[staff.code], remark="referral")
         found.wecom_config_id, found.wecom_qr_url = way.config_id, way.qr_code
