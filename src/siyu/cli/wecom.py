@@ -12,6 +12,7 @@ from siyu.cli.common import console, handle_errors, settings, store, t, workspac
 from siyu.db.engine import unit_of_work
 from siyu.kit.errors import SiyuError
 from siyu.kit.logs import log_to_file
+from siyu.messaging import service as messaging
 from siyu.store import Store
 from siyu.wecom import repository as wecom_repository
 from siyu.wecom import service as wecom
@@ -102,11 +103,11 @@ def process() -> None:
     console.print(
         t(
             f"{report.processed} callbacks processed, {report.failed} failed; "
-            f"{delivered.sent} WeCom calls made, {delivered.retried} to retry, "
-            f"{delivered.failed} failed, {delivered.expired} expired",
+            f"{delivered.sent} WeCom messages sent, {delivered.retried} to retry, "
+            f"{delivered.dead} failed",
             f"已处理回调 {report.processed} 条，失败 {report.failed} 条；"
-            f"企业微信调用成功 {delivered.sent}，待重试 {delivered.retried}，"
-            f"失败 {delivered.failed}，过期 {delivered.expired}",
+            f"企业微信消息发送 {delivered.sent}，待重试 {delivered.retried}，"
+            f"失败 {delivered.dead}",
         )
     )
 
@@ -117,12 +118,13 @@ def status() -> None:
     """Show stored callbacks and WeCom calls by status."""
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         callbacks = wecom_repository.callback_counts(session, workspace_id)
-        outbox = wecom_repository.outbox_counts(session, workspace_id)
+        outbox = messaging.status(session, workspace_id)
     table = Table(t("what", "内容"), t("status", "状态"), t("count", "数量"))
     for name, count in sorted(callbacks.items()):
         table.add_row(t("callbacks", "回调"), name, f"{count:,}")
-    for (kind, name), count in sorted(outbox.items()):
-        table.add_row(kind, name, f"{count:,}")
+    for (channel, name), count in sorted(outbox.items()):
+        if channel == wecom.CHANNEL:
+            table.add_row(t("WeCom messages", "企业微信消息"), name, f"{count:,}")
     console.print(table)
 
 
@@ -135,14 +137,10 @@ def send_batch(
     """Queue a batch message (群发) from a staff member to all their current contacts."""
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         sender = channels.require_staff(session, workspace_id, staff)
-        blobs = wecom_repository.external_userids_of_staff(session, workspace_id, sender.id)
-        ids = [opened.cipher.decrypt(blob) for blob in blobs]
-        queued = wecom.queue_batch_message(
-            session, workspace_id, opened.cipher, sender=sender, external_userids=ids, text=text
-        )
+        queued = wecom.queue_batch_message(session, workspace_id, sender=sender, text=text)
     console.print(
         t(
-            f"{queued:,} contacts queued; `siyu wecom process` sends it",
-            f"已排队 {queued:,} 位客户；运行 `siyu wecom process` 发送",
+            f"{queued:,} contacts queued; `siyu worker` (or `siyu wecom process`) sends it",
+            f"已排队 {queued:,} 位客户；由 `siyu worker`（或 `siyu wecom process`）发送",
         )
     )

@@ -41,7 +41,7 @@ from siyu.models.segment import CustomerTag, Segment
 from siyu.models.shop import Shop
 from siyu.models.staff import StaffAccount
 from siyu.models.task import StaffTask
-from siyu.models.wecom import WeComCallback, WeComOutbox
+from siyu.models.wecom import WeComCallback
 from siyu.models.workspace import Workspace
 
 __all__ = [
@@ -102,7 +102,6 @@ __all__ = [
     "StaffTask",
     "UserAccount",
     "WeComCallback",
-    "WeComOutbox",
     "WebSession",
     "WebhookDelivery",
     "Workspace",
