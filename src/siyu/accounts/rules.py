@@ -64,7 +64,7 @@ ROLE_PERMISSIONS: Final[dict[Role, frozenset[Permission]]] = {
 
 API_SCOPES: Final = frozenset(
     {P.OVERVIEW_READ, P.CUSTOMERS_READ, P.ORDERS_READ, P.ORDERS_WRITE, P.IMPORTS_READ,
-     P.IMPORTS_WRITE, P.EXPORT}
+     P.IMPORTS_WRITE, P.EXPORT, P.ENGAGE_READ, P.ENGAGE_WRITE}
 )  # fmt: skip
 """Scopes a key may carry: keys never manage users or other keys."""
 

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from siyu.console.pages import auth, customers, imports, landing, overview, settings, upcoming
+from siyu.console.pages import (
+    auth,
+    codes,
+    customers,
+    groups,
+    imports,
+    landing,
+    overview,
+    settings,
+    upcoming,
+)
 from siyu.web.deps import check_csrf
 
-PAGES = (auth, overview, customers, imports, settings, upcoming, landing)
+PAGES = (auth, overview, customers, groups, codes, imports, settings, upcoming, landing)
 
 
 def console_router() -> APIRouter:
