@@ -48,11 +48,9 @@ def _fen(text: str) -> int:
     try:
         value = Decimal(text.strip() or "0")
     except InvalidOperation:
-        raise ValidationError(
-            detail="the cost per joiner is an amount in yuan, e.g. 0.40"
-        ) from None
-    if value < 0:
-        raise ValidationError(detail="the cost per joiner cannot be negative")
+        value = Decimal(-1)
+    if not value.is_finite() or value < 0:
+        raise ValidationError("channels.bad_cost")
     return int((value * 100).to_integral_value())
 
 

@@ -20,11 +20,11 @@ router = APIRouter()
 STATUS_NAMES = {"healthy": N_("Healthy"), "declining": N_("Declining"), "dead": N_("Dead")}
 REASONS = {
     "silent": N_("Nobody sent a message in the window."),
-    "owner_only": N_("Acted by the owner alone: members send under 10% of the messages and "
-                     "fewer than 2% of members speak on an average day."),
+    "owner_only": N_("Acted by the owner alone: members send under a tenth of the messages "
+                     "and fewer than 1 in 50 members speak on an average day."),
     "members_fell": N_("Members' messages per day fell by half or more against the 28 days "
                        "before."),
-    "net_leaving": N_("More members left than joined, by 10% of the group or more."),
+    "net_leaving": N_("More members left than joined, by a tenth of the group or more."),
 }  # fmt: skip
 
 
