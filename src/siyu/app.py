@@ -19,6 +19,7 @@ from siyu.web import static
 from siyu.web.api import API_PREFIX, api_router
 from siyu.web.errors import install_error_handlers
 from siyu.web.jobs import JobRunner
+from siyu.wecom import endpoints as wecom_endpoints
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -47,7 +48,9 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
+                headers = list(message.get("headers", []))
+                own = {name for name, _ in headers}  # a page may set a policy of its own
+                message["headers"] = headers + [h for h in SECURITY_HEADERS if h[0] not in own]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -61,6 +64,10 @@ def create_app(store: Store | None = None, *, settings: Settings | None = None) 
         opened = None
         if getattr(app.state, "store", None) is None:
             opened = app.state.store = open_store(settings or get_settings())
+        # callbacks an earlier process stored but did not finish: processed in the background
+        threading.Thread(
+            target=wecom_endpoints.catch_up, args=(app.state.store, app.state), daemon=True
+        ).start()
         try:
             yield
         finally:
@@ -85,6 +92,7 @@ def create_app(store: Store | None = None, *, settings: Settings | None = None) 
     app.state.login_throttle = LoginThrottle()
     install_error_handlers(app)
     app.include_router(api_router())
+    app.include_router(wecom_endpoints.router)
     app.include_router(static.router)
     app.mount("/static", StaticFiles(directory=static.STATIC_DIR), name="static")
     app.include_router(console_router())

@@ -89,7 +89,8 @@ class Settings(BaseSettings):
     wecom_adapter: str = Field(
         default="",
         description="'module:function' that takes the Settings and returns the WeCom adapter's "
-        "batch sender (siyu.messaging.channels.wecom.WeComBatchSender); empty: no WeCom channel.",
+        "batch sender (siyu.messaging.channels.wecom.WeComBatchSender); empty: the built-in "
+        "adapter (siyu.wecom.adapter) when the WeCom corp id and secret are set, else none.",
     )
     delivery_timeout: float = Field(default=10.0, gt=0, description="Seconds per send attempt.")
     delivery_max_attempts: int = Field(default=8, ge=1, description="Attempts before dead.")

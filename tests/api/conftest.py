@@ -140,7 +140,8 @@ def seed(store: Store, home: Path) -> World:
             (
                 "all",
                 "overview:read customers:read orders:read imports:read imports:write export "
-                "loyalty:read loyalty:write loyalty:manage",
+                "loyalty:read loyalty:write loyalty:manage "
+                "engage:read engage:write",
             ),
             ("customers", "customers:read"),
             ("webhook", "orders:write"),

@@ -18,6 +18,8 @@ from tests.api.conftest import ROLES, World, order_event, post_event
 
 ALL = set(ROLES)
 READERS = {"admin", "operator", "analyst", "read_only"}
+EXPORTERS = {"admin", "operator", "analyst"}
+WRITERS = {"admin", "operator"}
 
 Request = Callable[[World], dict[str, Any]]
 
@@ -124,6 +126,32 @@ ENDPOINTS: list[tuple[str, str, Callable[[World], str], set[str], Request | None
      "loyalty:manage"),
     ("POST", "/api/v1/loyalty/tiers/evaluate", lambda w: "/api/v1/loyalty/tiers/evaluate",
      {"admin"}, _loyal({}), "loyalty:manage"),
+    ("GET", "/api/v1/channel-codes", lambda w: "/api/v1/channel-codes", READERS, None,
+     "engage:read"),
+    ("GET", "/api/v1/channel-codes/export", lambda w: "/api/v1/channel-codes/export", EXPORTERS,
+     None, "export"),
+    ("POST", "/api/v1/channel-codes", lambda w: "/api/v1/channel-codes", WRITERS,
+     lambda w: {"json": {"code": f"c{uuid.uuid4().hex[:8]}", "name": "卡", "channel": "card",
+                         "staff": ["cs01"]}}, "engage:write"),
+    ("PATCH", "/api/v1/channel-codes/{code}", lambda w: "/api/v1/channel-codes/nope", WRITERS,
+     lambda w: {"json": {"status": "paused"}}, "engage:write"),
+    ("GET", "/api/v1/channel-codes/{code}/qr.{kind}",
+     lambda w: "/api/v1/channel-codes/nope/qr.png", READERS, None, "engage:read"),
+    ("GET", "/api/v1/channel-codes/{code}/cards.pdf",
+     lambda w: "/api/v1/channel-codes/nope/cards.pdf?since=2026-01-01&until=2026-01-02",
+     EXPORTERS, None, "export"),
+    ("GET", "/api/v1/groups", lambda w: "/api/v1/groups", READERS, None, "engage:read"),
+    ("GET", "/api/v1/groups/export", lambda w: "/api/v1/groups/export", EXPORTERS, None,
+     "export"),
+    ("GET", "/api/v1/referral/campaigns", lambda w: "/api/v1/referral/campaigns", READERS, None,
+     "engage:read"),
+    ("GET", "/api/v1/referral/campaigns/{code}", lambda w: "/api/v1/referral/campaigns/nope",
+     READERS, None, "engage:read"),
+    ("GET", "/api/v1/referral/rewards", lambda w: "/api/v1/referral/rewards", READERS, None,
+     "engage:read"),
+    ("POST", "/api/v1/referral/rewards/{reward_id}/decision",
+     lambda w: "/api/v1/referral/rewards/999999/decision", WRITERS,
+     lambda w: {"json": {"approve": True}}, "engage:write"),
 ]  # fmt: skip
 OPEN = {("GET", "/api/v1/health"), ("GET", "/api/v1/me")}
 SIGNED = {("POST", "/api/v1/webhooks/orders")}

@@ -84,6 +84,8 @@ class FakeWeCom:
         self.token_calls = 0
         self.calls: list[str] = []
         self.failures: dict[str, list[int]] = {}
+        self.holds: dict[str, threading.Event] = {}
+        self.held: list[str] = []  # calls that arrived while their path was held
         self.contact_ways: dict[str, dict[str, Any]] = {}
         self.contacts: dict[str, FakeContact] = {}
         self.welcome_codes: dict[str, float] = {}
@@ -121,6 +123,11 @@ class FakeWeCom:
     def fail_next(self, path: str, errcode: int, times: int = 1) -> None:
         """Answer the next `times` calls of `path` with `errcode` (rate limits, busy)."""
         self.failures.setdefault(path, []).extend([errcode] * times)
+
+    def hold(self, path: str) -> threading.Event:
+        """Keep calls of `path` waiting (no answer) until the returned event is set."""
+        self.holds[path] = threading.Event()
+        return self.holds[path]
 
     # ---- WeCom's side of the customer-contact story -----------------------------------------
 
@@ -282,6 +289,10 @@ class FakeWeCom:
         return Handler
 
     def handle(self, path: str, query: dict[str, str], raw: bytes | None) -> dict[str, Any]:
+        held = self.holds.get(path)
+        if held is not None:
+            self.held.append(path)
+            held.wait(timeout=60)
         with self.lock:
             self.calls.append(path)
             if path == "/cgi-bin/gettoken":

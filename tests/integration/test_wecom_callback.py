@@ -30,11 +30,11 @@ from siyu.models import (
     GroupChat,
     GroupMember,
     Identity,
+    OutboxMessage,
     Referral,
     ReferralReward,
     StaffAccount,
     WeComCallback,
-    WeComOutbox,
     Workspace,
 )
 from siyu.pool.service import Directory
@@ -338,8 +338,10 @@ def test_late_welcome_is_expired_not_sent(env: Env) -> None:
     env.receiver.handle_callback(query, body)
     env.receiver.after_response()
     with unit_of_work(env.sessions) as s:
-        statuses = {r.kind: r.status for r in s.scalars(select(WeComOutbox))}
-    assert statuses == {"welcome": "expired", "tag": "sent"}
+        rows = s.scalars(select(OutboxMessage).where(OutboxMessage.channel == "wecom"))
+        statuses = {r.payload["kind"]: (r.status, r.last_error) for r in rows}
+    assert statuses == {"welcome": ("dead", "welcome code older than 20 s"), "tag": ("sent", "")}
+    assert env.fake.welcomes == [] and len(env.fake.tags) == 1
 
 
 def test_group_chat_events_keep_members_in_step(env: Env) -> None:

@@ -86,7 +86,8 @@ ROLE_PERMISSIONS: Final[dict[Role, frozenset[Permission]]] = {
 
 API_SCOPES: Final = frozenset(
     {P.OVERVIEW_READ, P.CUSTOMERS_READ, P.ORDERS_READ, P.ORDERS_WRITE, P.IMPORTS_READ,
-     P.IMPORTS_WRITE, P.EXPORT, P.LOYALTY_READ, P.LOYALTY_WRITE, P.LOYALTY_MANAGE}
+     P.IMPORTS_WRITE, P.EXPORT, P.LOYALTY_READ, P.LOYALTY_WRITE, P.LOYALTY_MANAGE,
+     P.ENGAGE_READ, P.ENGAGE_WRITE}
 )  # fmt: skip
 """Scopes a key may carry: keys never manage users or other keys."""
 

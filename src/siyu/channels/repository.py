@@ -15,6 +15,7 @@ from siyu.models import (
     ChannelCodeStaff,
     ChannelCost,
     ChannelJoin,
+    ChannelVisit,
     Contact,
     Order,
     Shop,
@@ -259,3 +260,19 @@ def delete_member(session: Session, member_id: int) -> None:
     """Remove one staff account from a code's pool."""
     session.execute(delete(ChannelCodeStaff).where(ChannelCodeStaff.id == member_id))
     session.flush()
+
+
+def add_visit(session: Session, **values: Any) -> None:
+    """Record a visit of a code's landing page."""
+    session.add(ChannelVisit(**values))
+    session.flush()
+
+
+def visits_per_code(session: Session, workspace_id: int) -> dict[int, int]:
+    """Landing-page visits of each code."""
+    rows = session.execute(
+        select(ChannelVisit.channel_code_id, func.count())
+        .where(ChannelVisit.workspace_id == workspace_id)
+        .group_by(ChannelVisit.channel_code_id)
+    )
+    return {int(r[0]): int(r[1]) for r in rows}

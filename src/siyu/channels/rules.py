@@ -53,6 +53,24 @@ def join_outcome(code: CodeWindow | None, *, state: str, at: datetime, staff_act
     return Outcome.ATTRIBUTED
 
 
+LIVE, PAUSED, EXPIRED, UNKNOWN, UNAVAILABLE = "live", "paused", "expired", "unknown", "unavailable"
+ORDER_TOKEN = re.compile(r"[0-9a-f]{1,16}")
+
+
+def landing_state(code: CodeWindow, at: datetime) -> str:
+    """What a code's landing page shows at `at`: live, paused (or not started) or expired."""
+    if code.status == "archived" or (code.ends_at is not None and at > code.ends_at):
+        return EXPIRED
+    if code.status == "paused" or (code.starts_at is not None and at < code.starts_at):
+        return PAUSED
+    return LIVE
+
+
+def order_token(text: str | None) -> str:
+    """The `?o=` token of an insert card when it has the shape siyu prints, else ""."""
+    return text if text and ORDER_TOKEN.fullmatch(text) else ""
+
+
 @dataclass(frozen=True, slots=True)
 class Shift:
     """A working window on one weekday, in minutes after midnight China time."""

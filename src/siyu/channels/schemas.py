@@ -38,7 +38,17 @@ class ChannelCodeRead(BaseModel):
     status: str
     staff: list[str]
     backup_staff: list[str]
+    inactive_staff: list[str] = Field(default_factory=list)
+    visits: int = Field(default=0, description="Landing-page visits (QR scans).")
     joins: int
     cost_per_join_fen: int
+    starts_at: datetime | None = None
     ends_at: datetime | None
     landing_url: str
+    wecom_connected: bool = Field(default=False, description="`siyu wecom sync` made its way.")
+
+
+class ChannelCodeStatus(BaseModel):
+    """Pause a code, take it live again, or archive it."""
+
+    status: Literal["active", "paused", "archived"]

@@ -12,12 +12,16 @@ from siyu.channels import repository
 from siyu.channels.cards import Card
 from siyu.channels.qr import landing_url
 from siyu.channels.rules import (
+    LIVE,
+    UNAVAILABLE,
+    UNKNOWN,
     Candidate,
     CodeWindow,
     Outcome,
     Pick,
     Shift,
     join_outcome,
+    landing_state,
     parse_shifts,
     pick_staff,
 )
@@ -277,6 +281,7 @@ class LandingTarget:
     qr_url: str
     backup: bool
     overflow: bool  # nobody was available: the least-busy active member takes them anyway
+    staff_id: int = 0
 
 
 def resolve_landing(session: Session, workspace_id: int, code: str, at: datetime) -> LandingTarget:
@@ -298,8 +303,53 @@ def resolve_landing(session: Session, workspace_id: int, code: str, at: datetime
         pick = Pick(chosen.staff_id, found.next_position, chosen.backup)
     member, staff = next((m, s) for m, s in pool if s.id == pick.staff_id)
     return LandingTarget(
-        found.code, staff.code, member.wecom_qr_url or found.wecom_qr_url, pick.backup, overflow
+        found.code,
+        staff.code,
+        member.wecom_qr_url or found.wecom_qr_url,
+        pick.backup,
+        overflow,
+        staff.id,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """A landing-page visit: the code's state (live, paused, expired, unknown, unavailable)
+    and, when live, where the visitor goes."""
+
+    state: str
+    target: LandingTarget | None = None
+
+
+def visit_landing(
+    session: Session, workspace_id: int, code: str, at: datetime, *, order_token: str = ""
+) -> Visit:
+    """Resolve a landing-page visit of a channel code and record it (visits next to joins).
+
+    Never raises for a visitor: an unknown code, a paused or expired one, or one whose staff
+    are all out of service or not yet connected to WeCom each come back as a state.
+    """
+    found = repository.get_code(session, workspace_id, code)
+    if found is None:
+        return Visit(UNKNOWN)
+    state = landing_state(CodeWindow(found.status, found.starts_at, found.ends_at), at)
+    target = None
+    if state == LIVE:
+        try:
+            target = resolve_landing(session, workspace_id, code, at)
+        except ValidationError:
+            state = UNAVAILABLE
+        if target is not None and not target.qr_url:
+            state, target = UNAVAILABLE, None  # `siyu wecom sync` has not made its ways yet
+    repository.add_visit(
+        session,
+        workspace_id=workspace_id,
+        channel_code_id=found.id,
+        staff_account_id=target.staff_id if target is not None else None,
+        order_token=order_token[:16],
+        visited_at=at,
+    )
+    return Visit(state, target)
 
 
 def add_staff(
@@ -398,11 +448,13 @@ class CodeSummary:
     backup_staff: list[str]
     inactive_staff: list[str]
     joins: int
+    visits: int = 0
 
 
 def list_codes(session: Session, workspace_id: int) -> list[CodeSummary]:
-    """Every code with its channel, staff pool and joins so far."""
+    """Every code with its channel, staff pool, landing visits and joins so far."""
     joins = repository.joins_per_code(session, workspace_id)
+    visits = repository.visits_per_code(session, workspace_id)
     result = []
     for code, channel in repository.list_codes(session, workspace_id):
         pool = repository.code_staff(session, code.id)
@@ -415,6 +467,7 @@ def list_codes(session: Session, workspace_id: int) -> list[CodeSummary]:
                 [s.code for m, s in pool if m.backup],
                 [s.code for _, s in pool if not s.active],
                 joins.get(code.id, 0),
+                visits.get(code.id, 0),
             )
         )
     return result

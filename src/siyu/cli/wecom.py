@@ -9,38 +9,20 @@ from rich.table import Table
 
 from siyu.channels import service as channels
 from siyu.cli.common import console, handle_errors, settings, store, t, workspace_session
-from siyu.config import Settings
 from siyu.db.engine import unit_of_work
 from siyu.kit.errors import SiyuError
 from siyu.kit.logs import log_to_file
+from siyu.messaging import service as messaging
 from siyu.store import Store
 from siyu.wecom import repository as wecom_repository
 from siyu.wecom import service as wecom
 from siyu.wecom.callback import CallbackReceiver
 from siyu.wecom.client import WeComClient, client_from_settings
-from siyu.wecom.crypto import WeComCrypto
+from siyu.wecom.crypto import crypto_from_settings
 from siyu.wecom.httpserver import make_server
 from siyu.workspaces import service as workspaces
 
 app = typer.Typer(help="WeCom (企业微信): contact ways, callbacks, messages.", no_args_is_help=True)
-
-
-def crypto_from_settings(config: Settings) -> WeComCrypto:
-    """The callback crypto from SIYU_WECOM_TOKEN, _ENCODING_AES_KEY and _CORP_ID."""
-    required = (
-        ("SIYU_WECOM_CORP_ID", config.wecom_corp_id),
-        ("SIYU_WECOM_TOKEN", config.wecom_token),
-        ("SIYU_WECOM_ENCODING_AES_KEY", config.wecom_encoding_aes_key),
-    )
-    missing = [name for name, value in required if not value]
-    if missing:
-        raise SiyuError("wecom.not_configured", names=", ".join(missing))
-    assert config.wecom_token is not None and config.wecom_encoding_aes_key is not None
-    return WeComCrypto(
-        config.wecom_token.get_secret_value(),
-        config.wecom_encoding_aes_key.get_secret_value(),
-        config.wecom_corp_id,
-    )
 
 
 def _receiver(opened: Store, client: WeComClient | None) -> CallbackReceiver:
@@ -121,11 +103,11 @@ def process() -> None:
     console.print(
         t(
             f"{report.processed} callbacks processed, {report.failed} failed; "
-            f"{delivered.sent} WeCom calls made, {delivered.retried} to retry, "
-            f"{delivered.failed} failed, {delivered.expired} expired",
+            f"{delivered.sent} WeCom messages sent, {delivered.retried} to retry, "
+            f"{delivered.dead} failed",
             f"已处理回调 {report.processed} 条，失败 {report.failed} 条；"
-            f"企业微信调用成功 {delivered.sent}，待重试 {delivered.retried}，"
-            f"失败 {delivered.failed}，过期 {delivered.expired}",
+            f"企业微信消息发送 {delivered.sent}，待重试 {delivered.retried}，"
+            f"失败 {delivered.dead}",
         )
     )
 
@@ -136,12 +118,13 @@ def status() -> None:
     """Show stored callbacks and WeCom calls by status."""
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         callbacks = wecom_repository.callback_counts(session, workspace_id)
-        outbox = wecom_repository.outbox_counts(session, workspace_id)
+        outbox = messaging.status(session, workspace_id)
     table = Table(t("what", "内容"), t("status", "状态"), t("count", "数量"))
     for name, count in sorted(callbacks.items()):
         table.add_row(t("callbacks", "回调"), name, f"{count:,}")
-    for (kind, name), count in sorted(outbox.items()):
-        table.add_row(kind, name, f"{count:,}")
+    for (channel, name), count in sorted(outbox.items()):
+        if channel == wecom.CHANNEL:
+            table.add_row(t("WeCom messages", "企业微信消息"), name, f"{count:,}")
     console.print(table)
 
 
@@ -154,14 +137,10 @@ def send_batch(
     """Queue a batch message (群发) from a staff member to all their current contacts."""
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         sender = channels.require_staff(session, workspace_id, staff)
-        blobs = wecom_repository.external_userids_of_staff(session, workspace_id, sender.id)
-        ids = [opened.cipher.decrypt(blob) for blob in blobs]
-        queued = wecom.queue_batch_message(
-            session, workspace_id, opened.cipher, sender=sender, external_userids=ids, text=text
-        )
+        queued = wecom.queue_batch_message(session, workspace_id, sender=sender, text=text)
     console.print(
         t(
-            f"{queued:,} contacts queued; `siyu wecom process` sends it",
-            f"已排队 {queued:,} 位客户；运行 `siyu wecom process` 发送",
+            f"{queued:,} contacts queued; `siyu worker` (or `siyu wecom process`) sends it",
+            f"已排队 {queued:,} 位客户；由 `siyu worker`（或 `siyu wecom process`）发送",
         )
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from siyu.groups.schemas import GroupDay
 from siyu.orders.schemas import OrderRead
 from siyu.overview.schemas import CountRead, TrendPointRead
 
@@ -211,3 +212,21 @@ def tier_members(tiers: Sequence[tuple[str, int]], _: Gettext) -> Chart:
         ],
         "layout": _layout(yaxis={"title": {"text": _("Members")}, "gridcolor": "#eef0f4"}),
     }
+
+
+def group_messages(days: Sequence[GroupDay], _: Gettext) -> Chart:
+    """Messages per day in the groups: the owner and staff against the members, stacked."""
+    x = [d.day.isoformat() for d in days]
+    series = (
+        (_("Owner and staff"), [d.owner_messages + d.staff_messages for d in days], PUBLIC),
+        (_("Members"), [d.member_messages for d in days], PRIVATE),
+    )
+    return {
+        "data": [
+            {"type": "bar", "name": name, "x": x, "y": y, "marker": {"color": colour},
+             "hovertemplate": "%{x} · " + name + ": %{y:,}<extra></extra>"}
+            for name, y, colour in series
+        ],
+        "layout": _layout(barmode="stack", showlegend=True,
+                          legend={"orientation": "h", "y": -0.2}),
+    }  # fmt: skip

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from siyu.console.pages import auth, customers, imports, loyalty, overview, settings, upcoming
+from siyu.console.pages import (
+    auth,
+    codes,
+    customers,
+    groups,
+    imports,
+    landing,
+    loyalty,
+    overview,
+    settings,
+    upcoming,
+)
 from siyu.web.deps import check_csrf
 
-PAGES = (auth, overview, customers, loyalty, imports, settings, upcoming)
+PAGES = (auth, overview, customers, groups, codes, loyalty, imports, settings, upcoming, landing)
 
 
 def console_router() -> APIRouter:

@@ -160,3 +160,20 @@ def latest_activity_day(session: Session, workspace_id: int) -> date | None:
     return session.scalar(
         select(func.max(GroupActivity.day)).where(GroupActivity.workspace_id == workspace_id)
     )
+
+
+def daily_activity(
+    session: Session, workspace_id: int, start: date, end: date, group_id: int | None = None
+) -> list[tuple[date, int, int, int]]:
+    """(Day, owner, staff, member messages) per day of [start, end), of one group or all."""
+    a = GroupActivity
+    query = (
+        select(a.day, func.sum(a.owner_messages), func.sum(a.staff_messages),
+               func.sum(a.member_messages))
+        .where(a.workspace_id == workspace_id, a.day >= start, a.day < end)
+        .group_by(a.day)
+        .order_by(a.day)
+    )  # fmt: skip
+    if group_id is not None:
+        query = query.where(a.group_chat_id == group_id)
+    return [(r[0], int(r[1] or 0), int(r[2] or 0), int(r[3] or 0)) for r in session.execute(query)]

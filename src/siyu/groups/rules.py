@@ -53,6 +53,7 @@ class GroupFigures:
     leaves: int
     member_messages_change: float | None  # vs the window before; None without one
     status: str  # healthy | declining | dead
+    reason: str = ""  # why: silent | owner_only | members_fell | net_leaving ("" when healthy)
 
 
 def figures(
@@ -73,9 +74,8 @@ def figures(
         member_share < rules.dead_member_share and active_ratio < rules.dead_active_ratio
     )
     net_leave = (now.leaves - now.joins) / now.members if now.members else 0.0
-    declining = (change is not None and change <= -rules.decline_drop) or (
-        net_leave >= rules.decline_net_leave
-    )
+    fell = change is not None and change <= -rules.decline_drop
+    declining = fell or net_leave >= rules.decline_net_leave
     return GroupFigures(
         messages_per_day=total / days,
         member_share=member_share,
@@ -85,4 +85,13 @@ def figures(
         leaves=now.leaves,
         member_messages_change=change,
         status="dead" if dead else "declining" if declining else "healthy",
+        reason=_reason(total, dead=dead, fell=fell, declining=declining),
     )
+
+
+def _reason(total: int, *, dead: bool, fell: bool, declining: bool) -> str:
+    if dead:
+        return "silent" if total == 0 else "owner_only"
+    if declining:
+        return "members_fell" if fell else "net_leaving"
+    return ""

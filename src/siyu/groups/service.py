@@ -19,6 +19,7 @@ from siyu.imports.results import TableImportResult
 from siyu.imports.tabular import Column, RowError, RowReader
 from siyu.kit.clock import CHINA_TZ
 from siyu.kit.crypto import PiiCipher
+from siyu.kit.errors import NotFoundError
 from siyu.models import GroupChat, GroupMember
 from siyu.models.enums import Carrier, IdentityKind, LeftReason
 from siyu.pool.service import Directory
@@ -301,3 +302,28 @@ def default_as_of(session: Session, workspace_id: int, today: date) -> date:
     """The day after the latest imported activity (today when there is none or it is later)."""
     latest = repository.latest_activity_day(session, workspace_id)
     return min(today, latest + timedelta(days=1)) if latest else today
+
+
+def daily_messages(
+    session: Session,
+    workspace_id: int,
+    *,
+    as_of: date,
+    days: int = DEFAULT_RULES.window_days,
+    chat_ref: str | None = None,
+) -> list[tuple[date, int, int, int]]:
+    """Messages per China day of the window before `as_of` (owner, staff, members); every day
+    of the window is there, days without activity as zeros."""
+    group_id = None
+    if chat_ref:
+        group = repository.get_group(session, workspace_id, chat_ref)
+        if group is None:
+            raise NotFoundError(what="group", ident=chat_ref)
+        group_id = group.id
+    start = as_of - timedelta(days=days)
+    found = {r[0]: r for r in repository.daily_activity(session, workspace_id, start, as_of,
+                                                         group_id)}  # fmt: skip
+    return [
+        found.get(start + timedelta(days=i), (start + timedelta(days=i), 0, 0, 0))
+        for i in range(days)
+    ]

@@ -268,6 +268,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Cannot reach the WeCom API at {url}: {reason}",
         "zh-CN": "无法连接企业微信接口 {url}：{reason}",
     },
+    "channels.card_window": {
+        "en": "Choose a window of orders from 1 to {days} days, the first day before the last.",
+        "zh-CN": "请选择 1 至 {days} 天的订单时间段，开始日期不晚于结束日期。",
+    },
+    "channels.bad_cost": {
+        "en": "The cost per joiner is an amount in yuan of 0 or more, e.g. 0.40.",
+        "zh-CN": "单个加粉成本须为不小于 0 的元金额，例如 0.40。",
+    },
+    "channels.no_cards": {
+        "en": "No paid or shipped orders in that window need a card.",
+        "zh-CN": "该时间段内没有需要插卡的已付款或已发货订单。",
+    },
     "error.conflict": {"en": "Conflict: {detail}", "zh-CN": "冲突：{detail}"},
     "error.internal": {
         "en": "Something went wrong on our side; it was logged.",

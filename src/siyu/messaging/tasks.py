@@ -34,6 +34,7 @@ from siyu.messaging.channels.webhook import WebhookChannel
 from siyu.messaging.channels.wecom import WeComBatchSender, WeComChannel
 from siyu.messaging.rules import Breaker
 from siyu.messaging.service import BatchReport, Dispatcher
+from siyu.wecom import adapter as wecom_adapter
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +64,14 @@ def channels_from_settings(settings: Settings, console: TextIO) -> dict[str, Cha
         )  # fmt: skip
     if settings.wecom_adapter:
         found["wecom"] = WeComChannel(load_wecom_adapter(settings))
+    elif settings.wecom_corp_id and settings.wecom_secret:
+        found["wecom"] = WeComChannel(wecom_adapter.from_settings(settings))
     return found
 
 
 def load_wecom_adapter(settings: Settings) -> WeComBatchSender:
-    """Build the WeCom adapter named by SIYU_WECOM_ADAPTER ('module:function')."""
+    """Build the WeCom adapter named by SIYU_WECOM_ADAPTER ('module:function'), which
+    replaces the built-in one (`siyu.wecom.adapter`, used whenever WeCom credentials are set)."""
     module_name, _, function = settings.wecom_adapter.partition(":")
     try:
         factory = getattr(importlib.import_module(module_name), function or "from_settings")

@@ -3,7 +3,13 @@
 from siyu.models.account import ApiKey, UserAccount, WebhookDelivery, WebSession
 from siyu.models.campaign import Campaign, CampaignMember, CampaignVariant
 from siyu.models.channel import Channel, ChannelCost
-from siyu.models.channel_code import ChannelCode, ChannelCodeStaff, ChannelJoin, StaffShift
+from siyu.models.channel_code import (
+    ChannelCode,
+    ChannelCodeStaff,
+    ChannelJoin,
+    ChannelVisit,
+    StaffShift,
+)
 from siyu.models.consent import ConsentRecord
 from siyu.models.contact import Contact
 from siyu.models.contact_policy import ContactState, ContactSuppression, ContactTouch, EngageSetting
@@ -35,7 +41,7 @@ from siyu.models.segment import CustomerTag, Segment
 from siyu.models.shop import Shop
 from siyu.models.staff import StaffAccount
 from siyu.models.task import StaffTask
-from siyu.models.wecom import WeComCallback, WeComOutbox
+from siyu.models.wecom import WeComCallback
 from siyu.models.workspace import Workspace
 
 __all__ = [
@@ -48,6 +54,7 @@ __all__ = [
     "ChannelCodeStaff",
     "ChannelCost",
     "ChannelJoin",
+    "ChannelVisit",
     "ConsentRecord",
     "Contact",
     "ContactState",
@@ -95,7 +102,6 @@ __all__ = [
     "StaffTask",
     "UserAccount",
     "WeComCallback",
-    "WeComOutbox",
     "WebSession",
     "WebhookDelivery",
     "Workspace",

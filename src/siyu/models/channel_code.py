@@ -105,3 +105,22 @@ class ChannelJoin(IdMixin, WorkspaceMixin, Base):
     outcome: Mapped[str] = mapped_column(String(24))
     cost_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     joined_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ChannelVisit(IdMixin, WorkspaceMixin, Base):
+    """A visit of a code's landing page: visits per code next to its joins (card attribution).
+
+    `order_token` is the keyed hash an insert card's QR carries (`?o=`), never personal data.
+    """
+
+    __tablename__ = "channel_visit"
+    __table_args__ = (Index("ix_channel_visit_code", "channel_code_id", "visited_at"),)
+
+    channel_code_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("channel_code.id", ondelete="CASCADE")
+    )
+    staff_account_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("staff_account.id", ondelete="SET NULL")
+    )
+    order_token: Mapped[str] = mapped_column(String(16), default="")
+    visited_at: Mapped[datetime] = mapped_column(UtcDateTime())

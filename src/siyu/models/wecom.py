@@ -1,4 +1,5 @@
-"""WeCom callbacks as received (persisted before processing) and the calls still to make."""
+"""WeCom callbacks as received (persisted before processing); the calls they lead to go
+through the general outbox (`outbox_message`, channel `wecom`)."""
 
 from __future__ import annotations
 
@@ -33,19 +34,3 @@ class WeComCallback(IdMixin, WorkspaceMixin, Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     outcome: Mapped[str] = mapped_column(String(300), default="")
     processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
-
-
-class WeComOutbox(IdMixin, WorkspaceMixin, Base):
-    """A WeCom call recorded inside a transaction and made after it commits."""
-
-    __tablename__ = "wecom_outbox"
-    __table_args__ = (Index("ix_wecom_outbox_status", "workspace_id", "status", "next_attempt_at"),)
-
-    kind: Mapped[str] = mapped_column(String(16))
-    payload_enc: Mapped[bytes] = mapped_column(LargeBinary)
-    status: Mapped[str] = mapped_column(String(12), default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    last_error: Mapped[str] = mapped_column(String(300), default="")
-    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)

@@ -38,3 +38,44 @@ class CampaignCreate(BaseModel):
     channel: str = Field(default="referral", max_length=64)
     starts_at: datetime | None = None
     ends_at: datetime | None = None
+
+
+class CampaignFigures(BaseModel):
+    """A campaign with its viral figures (K = referred customers per code holder)."""
+
+    code: str
+    name: str
+    status: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    holders: int = Field(description="Customers holding a code.")
+    referrers: int = Field(description="Holders who referred anyone.")
+    joiners: int = Field(description="Referred joiners (held ones excluded).")
+    converted: int = Field(description="Referred joiners who placed a first order.")
+    flagged: int = Field(description="Referrals held by the fraud rules.")
+    generations: int = Field(description="Depth of the referral tree.")
+    k_join: float
+    k_order: float
+    invites_per_referrer: float
+
+
+class RewardRead(BaseModel):
+    """A reward, as the review list shows it (no personal data: customer ids only)."""
+
+    id: int
+    referral_id: int
+    customer_id: int
+    trigger: str
+    beneficiary: str
+    kind: str
+    amount: int = Field(description="Points, or fen for a coupon or stored value.")
+    status: str
+    hold_reason: str
+    decided_at: datetime | None
+    decided_by: str
+
+
+class RewardDecision(BaseModel):
+    """Approve (release) or reject a held reward."""
+
+    approve: bool

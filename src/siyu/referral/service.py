@@ -317,6 +317,11 @@ def review_list(session: Session, workspace_id: int) -> list[ReferralReward]:
     return repository.rewards_with_status(session, workspace_id, "held")
 
 
+def rewards_with_status(session: Session, workspace_id: int, status: str) -> list[ReferralReward]:
+    """Rewards of one status, oldest first."""
+    return repository.rewards_with_status(session, workspace_id, status)
+
+
 def decide(
     session: Session, workspace_id: int, reward_id: int, *, approve: bool, reviewer: str
 ) -> ReferralReward:

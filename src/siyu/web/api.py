@@ -7,17 +7,31 @@ from pydantic import BaseModel
 
 from siyu import __version__
 from siyu.accounts import endpoints as accounts
+from siyu.channels import endpoints as channel_codes
 from siyu.customers import endpoints as customers
+from siyu.groups import endpoints as groups
 from siyu.imports import endpoints as imports
 from siyu.loyalty import endpoints as loyalty
 from siyu.orders import endpoints as orders
 from siyu.overview import endpoints as overview
+from siyu.referral import endpoints as referral
 from siyu.web.deps import check_csrf
 from siyu.web.errors import ERROR_RESPONSES
 from siyu.webhooks import endpoints as webhooks
 
 API_PREFIX = "/api/v1"
-DOMAINS = (accounts, customers, orders, overview, imports, loyalty, webhooks)
+DOMAINS = (
+    accounts,
+    customers,
+    orders,
+    overview,
+    imports,
+    loyalty,
+    webhooks,
+    channel_codes,
+    groups,
+    referral,
+)
 
 
 class Health(BaseModel):

@@ -5,7 +5,8 @@
 signature, refuses stale and replayed requests, decrypts, and commits the event (encrypted
 with the personal-data key) before answering "success". `process_pending()` then turns
 stored events into contacts, each in its own transaction, and `deliver()` makes the WeCom
-calls they recorded (welcome messages, tags). A restart at any point loses nothing: an
+calls they recorded in the general outbox (welcome messages, tags) without waiting for the
+worker. A restart at any point loses nothing: an
 event not yet committed is not acknowledged, so WeCom sends it again; a committed one stays
 pending until processed. Refusals raise `SiyuError`s carrying the HTTP status (400/403)
 and are logged without personal data.
@@ -17,7 +18,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,7 +27,11 @@ from siyu.db.engine import unit_of_work
 from siyu.kit.clock import utcnow
 from siyu.kit.crypto import PiiCipher
 from siyu.kit.errors import SiyuError
+from siyu.messaging.channels.wecom import WeComChannel
+from siyu.messaging.service import BatchReport, Dispatcher
+from siyu.messaging.tasks import worker_name
 from siyu.wecom import repository, service
+from siyu.wecom.adapter import WeComAdapter
 from siyu.wecom.client import WeComClient
 from siyu.wecom.crypto import WeComCrypto, WeComCryptoError, extract_encrypt
 from siyu.wecom.events import parse_event
@@ -34,6 +39,8 @@ from siyu.wecom.events import parse_event
 log = logging.getLogger(__name__)
 
 SUCCESS = "success"  # what WeCom expects back from a POSTed event
+DELIVERY_BATCH = 100
+DELIVERY_LEASE = timedelta(minutes=2)
 
 
 class CallbackRejectedError(SiyuError):
@@ -182,12 +189,20 @@ class CallbackReceiver:
                 report.outcomes.append(outcome)
         return report
 
-    def deliver(self) -> service.DeliveryReport:
-        """Make the WeCom calls recorded by processing (welcome messages, tags, batches)."""
+    def deliver(self) -> BatchReport:
+        """Make the due WeCom calls of the general outbox now (welcome codes last 20 seconds:
+        this does not wait for the worker's next poll); `siyu worker` does the same."""
         if self.client is None:
-            return service.DeliveryReport()
-        with unit_of_work(self.sessions) as session:
-            return service.deliver_outbox(session, self.workspace_id, self.cipher, self.client)
+            return BatchReport()
+        dispatcher = Dispatcher(
+            self.sessions,
+            self.cipher,
+            self.workspace_id,
+            {service.CHANNEL: WeComChannel(WeComAdapter(self.client))},
+            worker=f"wecom-{worker_name()}",
+            lease=DELIVERY_LEASE,
+        )
+        return dispatcher.run_batch(service.CHANNEL, DELIVERY_BATCH)
 
     def after_response(self) -> ProcessReport:
         """What to run once WeCom has its answer: process what is pending, then deliver."""

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from siyu.config import Settings
 from siyu.kit.errors import SiyuError
 
 BLOCK = 32  # the SDK pads to 32 bytes, not AES's 16
@@ -174,3 +175,21 @@ def _unpad(data: bytes) -> bytes:
     if not 1 <= amount <= BLOCK or data[-amount:] != bytes([amount]) * amount:
         raise WeComCryptoError("wecom.decrypt_failed", -40008)
     return data[:-amount]
+
+
+def crypto_from_settings(config: Settings) -> WeComCrypto:
+    """The callback crypto from SIYU_WECOM_TOKEN, _ENCODING_AES_KEY and _CORP_ID."""
+    required = (
+        ("SIYU_WECOM_CORP_ID", config.wecom_corp_id),
+        ("SIYU_WECOM_TOKEN", config.wecom_token),
+        ("SIYU_WECOM_ENCODING_AES_KEY", config.wecom_encoding_aes_key),
+    )
+    missing = [name for name, value in required if not value]
+    if missing:
+        raise SiyuError("wecom.not_configured", names=", ".join(missing))
+    assert config.wecom_token is not None and config.wecom_encoding_aes_key is not None
+    return WeComCrypto(
+        config.wecom_token.get_secret_value(),
+        config.wecom_encoding_aes_key.get_secret_value(),
+        config.wecom_corp_id,
+    )

@@ -1,15 +1,13 @@
-"""Queries on stored WeCom callbacks and the WeCom outbox."""
+"""Queries on stored WeCom callbacks and the contacts WeCom calls go to."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from siyu.models import Contact, Identity, WeComCallback, WeComOutbox
-from siyu.models.enums import IdentityKind
+from siyu.models import Contact, WeComCallback
 
 
 def signature_seen(session: Session, workspace_id: int, msg_signature: str) -> bool:
@@ -87,54 +85,17 @@ def callback_counts(session: Session, workspace_id: int) -> dict[str, int]:
     return {str(r[0]): int(r[1]) for r in rows}
 
 
-def add_outbox(session: Session, **values: Any) -> WeComOutbox:
-    """Record a WeCom call to make after the transaction commits."""
-    row = WeComOutbox(**values)
-    session.add(row)
-    session.flush()
-    return row
-
-
-def due_outbox(session: Session, workspace_id: int, now: datetime, limit: int) -> list[WeComOutbox]:
-    """Pending outbox rows whose time has come, oldest first, locked."""
+def customers_of_staff(session: Session, workspace_id: int, staff_id: int) -> list[int]:
+    """The customers a staff account holds now (open contacts), in id order."""
     return list(
         session.scalars(
-            select(WeComOutbox)
+            select(Contact.customer_id)
             .where(
-                WeComOutbox.workspace_id == workspace_id,
-                WeComOutbox.status == "pending",
-                WeComOutbox.next_attempt_at <= now,
+                Contact.workspace_id == workspace_id,
+                Contact.staff_account_id == staff_id,
+                Contact.left_at.is_(None),
             )
-            .order_by(WeComOutbox.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-    )
-
-
-def outbox_counts(session: Session, workspace_id: int) -> dict[tuple[str, str], int]:
-    """Outbox rows per (kind, status)."""
-    rows = session.execute(
-        select(WeComOutbox.kind, WeComOutbox.status, func.count())
-        .where(WeComOutbox.workspace_id == workspace_id)
-        .group_by(WeComOutbox.kind, WeComOutbox.status)
-    )
-    return {(str(r[0]), str(r[1])): int(r[2]) for r in rows}
-
-
-def external_userids_of_staff(session: Session, workspace_id: int, staff_id: int) -> list[bytes]:
-    """Encrypted external userids of the customers a staff account holds now."""
-    customers = select(Contact.customer_id).where(
-        Contact.workspace_id == workspace_id,
-        Contact.staff_account_id == staff_id,
-        Contact.left_at.is_(None),
-    )
-    return list(
-        session.scalars(
-            select(Identity.value_enc).where(
-                Identity.workspace_id == workspace_id,
-                Identity.kind == IdentityKind.EXTERNAL_USERID.value,
-                Identity.customer_id.in_(customers),
-            )
+            .distinct()
+            .order_by(Contact.customer_id)
         )
     )

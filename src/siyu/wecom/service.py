@@ -7,36 +7,37 @@ pending for the next run and a finished one is never processed twice.
 
 from __future__ import annotations
 
-import json
 import logging
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from siyu.channels import repository as channel_repository
 from siyu.channels import service as channels
-from siyu.channels.rules import Outcome, available_staff
+from siyu.channels.rules import EXPIRED, LIVE, UNAVAILABLE, UNKNOWN, Outcome, available_staff
 from siyu.customers.rules import IdentifierKey, identifier
 from siyu.customers.service import IdentityResolver, ResolveRequest
 from siyu.groups.service import Groups, Member, is_external
 from siyu.kit.clock import utcnow
 from siyu.kit.crypto import PiiCipher
 from siyu.kit.errors import SiyuError
-from siyu.models import ChannelCode, StaffAccount, WeComCallback, WeComOutbox
+from siyu.messaging import service as messaging
+from siyu.models import ChannelCode, StaffAccount, WeComCallback
 from siyu.models.enums import IdentityKind, LeftReason
 from siyu.pool.service import Directory
 from siyu.referral import repository as referral_repository
 from siyu.referral import service as referrals
 from siyu.wecom import repository
+from siyu.wecom.adapter import TAG, TEXT, WELCOME
 from siyu.wecom.client import (
     ExternalContact,
     GroupChatDetail,
     WeComApiError,
     WeComClient,
-    WeComRateLimitedError,
     WeComUnreachableError,
 )
 from siyu.wecom.events import (
@@ -53,9 +54,8 @@ from siyu.wecom.events import (
 
 log = logging.getLogger(__name__)
 
-WELCOME_CODE_TTL = timedelta(seconds=20)
 MAX_CALLBACK_ATTEMPTS = 5
-MAX_OUTBOX_ATTEMPTS = 8
+CHANNEL = "wecom"  # the general outbox's channel; siyu.wecom.adapter makes its calls
 
 
 @dataclass
@@ -116,13 +116,25 @@ class EventContext:
         assert customer_id is not None
         return customer_id
 
-    def queue(self, kind: str, payload: Mapping[str, Any]) -> None:
-        """Record a WeCom call to make once this transaction commits."""
-        repository.add_outbox(
+    def queue(
+        self, kind: str, payload: Mapping[str, Any], *, customer_id: int, staff_id: int
+    ) -> None:
+        """Record a WeCom call in the general outbox (made once this transaction commits).
+
+        The recipient's external userid is not in the payload: the worker decrypts it at
+        send time; the staff member is the sender.
+        """
+        messaging.enqueue(
             self.session,
-            workspace_id=self.workspace_id,
-            kind=kind,
-            payload_enc=self.cipher.encrypt(json.dumps(payload, ensure_ascii=False)),
+            self.workspace_id,
+            channel=CHANNEL,
+            keys=[f"wecom:{kind}:{self.callback_id}"],
+            payloads=[{"kind": kind, **payload}],
+            send_at=[utcnow()],
+            source_kind="wecom_callback",
+            source_id=self.callback_id,
+            customer_ids=[customer_id],
+            staff_ids=[staff_id],
         )
 
 
@@ -168,7 +180,7 @@ def on_contact_added(ctx: EventContext, event: CallbackEvent) -> str:
     if landing.created and landing.code is not None:
         # an ended or paused campaign's offer is over: tag the joiner, send no welcome
         live = landing.outcome in (Outcome.ATTRIBUTED, Outcome.STAFF_INACTIVE)
-        _welcome_and_tag(ctx, event, landing.code, staff, welcome=live)
+        _welcome_and_tag(ctx, event, landing.code, staff, customer_id, welcome=live)
     return f"{landing.outcome} contact={landing.contact_id}"
 
 
@@ -208,24 +220,21 @@ def _welcome_and_tag(
     event: CallbackEvent,
     code: ChannelCode,
     staff: StaffAccount,
+    customer_id: int,
     *,
     welcome: bool,
 ) -> None:
+    who = {"customer_id": customer_id, "staff_id": staff.id}
     if welcome and event.welcome_code and code.welcome_text:
-        ctx.queue(
-            "welcome",
-            {
-                "welcome_code": event.welcome_code,
-                "text": code.welcome_text,
-                "event_at": event.created_at.isoformat(),
-            },
-        )
+        welcome_msg = {
+            "welcome_code": event.welcome_code,
+            "text": code.welcome_text,
+            "event_at": event.created_at.isoformat(),
+        }
+        ctx.queue(WELCOME, welcome_msg, **who)
     tags = [t for t in code.tag_ids.split(",") if t]
     if tags:
-        ctx.queue(
-            "tag",
-            {"userid": staff.code, "external_userid": event.external_user_id, "add_tag": tags},
-        )
+        ctx.queue(TAG, {"add_tag": tags}, **who)
 
 
 @register(CONTACT_EVENT, EDIT_CONTACT)
@@ -351,114 +360,31 @@ def record_failure(session: Session, workspace_id: int, callback_id: int, error:
         row.status = "failed"
 
 
-# ---- the outbox ------------------------------------------------------------------------------
-
-
-@dataclass
-class DeliveryReport:
-    """What a delivery run did."""
-
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    expired: int = 0
-
-
-def deliver_outbox(
-    session: Session,
-    workspace_id: int,
-    cipher: PiiCipher,
-    client: WeComClient,
-    *,
-    now: datetime | None = None,
-    limit: int = 200,
-) -> DeliveryReport:
-    """Make the recorded WeCom calls that are due; rate limits and outages are retried later."""
-    now = now or utcnow()
-    report = DeliveryReport()
-    for row in repository.due_outbox(session, workspace_id, now, limit):
-        payload = json.loads(cipher.decrypt(row.payload_enc))
-        if row.kind == "welcome" and now - datetime.fromisoformat(payload["event_at"]) > (
-            WELCOME_CODE_TTL
-        ):
-            _close(row, "expired", "welcome code older than 20 s", now)
-            report.expired += 1
-            continue
-        try:
-            _send(client, row.kind, payload)
-        except (WeComRateLimitedError, WeComUnreachableError) as exc:
-            _retry(row, type(exc).__name__, now)
-            report.retried += row.status == "pending"
-            report.failed += row.status == "failed"
-            continue
-        except WeComApiError as exc:
-            _close(row, "failed", f"errcode {exc.errcode}", now)
-            report.failed += 1
-            continue
-        _close(row, "sent", "", now)
-        report.sent += 1
-    return report
-
-
-def _send(client: WeComClient, kind: str, payload: Mapping[str, Any]) -> None:
-    if kind == "welcome":
-        client.send_welcome_msg(payload["welcome_code"], payload["text"])
-    elif kind == "tag":
-        client.mark_tag(
-            userid=payload["userid"],
-            external_userid=payload["external_userid"],
-            add_tag=payload["add_tag"],
-        )
-    elif kind == "template":
-        client.add_msg_template(
-            sender=payload["sender"],
-            external_userids=payload["external_userids"],
-            text=payload["text"],
-        )
-    else:
-        raise WeComApiError(path=kind, errcode=-3, errmsg="unknown outbox kind")
-
-
-def _close(row: WeComOutbox, status: str, error: str, now: datetime) -> None:
-    row.status, row.last_error, row.done_at = status, error, now
-    row.attempts += status != "expired"
-
-
-def _retry(row: WeComOutbox, error: str, now: datetime) -> None:
-    row.attempts += 1
-    row.last_error = error
-    if row.attempts >= MAX_OUTBOX_ATTEMPTS:
-        row.status, row.done_at = "failed", now
-    else:
-        row.next_attempt_at = now + timedelta(seconds=30 * 2 ** (row.attempts - 1))
+# ---- WeCom calls through the general outbox ---------------------------------------------------
 
 
 def queue_batch_message(
-    session: Session,
-    workspace_id: int,
-    cipher: PiiCipher,
-    *,
-    sender: StaffAccount,
-    external_userids: list[str],
-    text: str,
+    session: Session, workspace_id: int, *, sender: StaffAccount, text: str
 ) -> int:
-    """Record a batch message from a staff member to their contacts (sent by the outbox)."""
-    for start in range(0, len(external_userids), 10_000):  # WeCom's per-call limit
-        repository.add_outbox(
-            session,
-            workspace_id=workspace_id,
-            kind="template",
-            payload_enc=cipher.encrypt(
-                json.dumps(
-                    {
-                        "sender": sender.code,
-                        "text": text,
-                        "external_userids": external_userids[start : start + 10_000],
-                    }
-                )
-            ),
-        )
-    return len(external_userids)
+    """Queue a batch message (客户群发) from a staff member to everyone they hold now.
+
+    One outbox message per customer on the `wecom` channel: the worker groups them by sender
+    and text into `add_msg_template` calls and decrypts the external userids only then.
+    """
+    customers = repository.customers_of_staff(session, workspace_id, sender.id)
+    batch = uuid.uuid4().hex[:12]
+    messaging.enqueue(
+        session,
+        workspace_id,
+        channel=CHANNEL,
+        keys=[f"wecom:batch:{batch}:{c}" for c in customers],
+        payloads=[{"kind": TEXT, "text": text}] * len(customers),
+        send_at=[utcnow()] * len(customers),
+        source_kind="wecom_batch",
+        customer_ids=customers,
+        staff_ids=[sender.id] * len(customers),
+    )
+    return len(customers)
 
 
 # ---- contact ways of channel codes -------------------------------------------------------------
@@ -541,8 +467,31 @@ def _sync_code(
             report.deleted += 1
 
 
+def referral_landing(
+    session: Session, workspace_id: int, client: WeComClient | None, code: str, at: datetime
+) -> channels.Visit:
+    """The landing-page visit of a referral code: its contact way's QR while the campaign runs.
+
+    Like `channels.visit_landing`, never raises for a visitor: an unknown code, an ended
+    campaign, no WeCom connection or WeCom refusing to make the way come back as a state.
+    """
+    found = referrals.lookup(session, workspace_id, code, at)
+    if found is None:
+        return channels.Visit(UNKNOWN)
+    if not found.running:
+        return channels.Visit(EXPIRED)
+    if client is None and not found.code.wecom_qr_url:
+        return channels.Visit(UNAVAILABLE)
+    try:
+        qr_url = referral_contact_way(session, workspace_id, client, code)
+    except (SiyuError, WeComUnreachableError) as exc:
+        log.warning("referral landing unavailable: %s", type(exc).__name__)
+        return channels.Visit(UNAVAILABLE)
+    return channels.Visit(LIVE, channels.LandingTarget(code, "", qr_url, False, False))
+
+
 def referral_contact_way(
-    session: Session, workspace_id: int, client: WeComClient, code: str
+    session: Session, workspace_id: int, client: WeComClient | None, code: str
 ) -> str:
     """The QR URL of a referral code's WeCom contact way (state = the code), made on first use.
 
@@ -553,6 +502,8 @@ def referral_contact_way(
     if found is None:
         raise SiyuError("error.not_found", what="referral code", ident=code)
     if not found.wecom_qr_url:
+        if client is None:
+            raise SiyuError("wecom.not_configured", names="SIYU_WECOM_CORP_ID, SIYU_WECOM_SECRET")
         staff = referrals.referral_staff(session, workspace_id, code)
         way = client.add_contact_way(state=code, users=[staff.code], remark="referral")
         found.wecom_config_id, found.wecom_qr_url = way.config_id, way.qr_code

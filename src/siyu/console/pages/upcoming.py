@@ -63,11 +63,6 @@ PAGES: Final = {
         ((N_("Open the customers in your contacts."), "/customers"),
          (N_("Ask an admin to link your user to your WeCom staff account."), "/settings")),
     ),
-    "groups": Upcoming(
-        (N_("Your WeCom groups, their members and who talks in them."),
-         N_("Groups that are dying because only the owner posts.")),
-        ((N_("Import group memberships as contacts with the carrier 'group'."), "/imports"),),
-    ),
 }  # fmt: skip
 
 
