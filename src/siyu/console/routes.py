@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from siyu.console.pages import auth, customers, imports, overview, settings, upcoming
+from siyu.console.pages import (
+    auth,
+    channels,
+    cohorts,
+    customers,
+    figures,
+    imports,
+    overview,
+    settings,
+    upcoming,
+)
 from siyu.web.deps import check_csrf
 
-PAGES = (auth, overview, customers, imports, settings, upcoming)
+PAGES = (auth, overview, channels, cohorts, figures, customers, imports, settings, upcoming)
 
 
 def console_router() -> APIRouter:
