@@ -13,6 +13,8 @@ from openpyxl import load_workbook
 
 from tests.api.conftest import World
 
+# One world per module: keep its tests on one worker, in order (nothing computed comes first).
+pytestmark = pytest.mark.xdist_group("figures_api")
 FAMILIES = ("operating", "repurchase", "cohorts", "ladder", "channels", "products")
 
 
@@ -33,6 +35,21 @@ def _compute(world: World, **body: Any) -> dict[str, Any]:
     job = client.get(f"/api/v1/jobs/{started.json()['id']}").json()
     assert job["status"] == "done", job
     return job
+
+
+def test_pages_before_anything_is_computed(world: World) -> None:
+    client, csrf = world.login("read_only")
+    for path in ("/channels", "/cohorts"):
+        page = client.get(path)
+        assert page.status_code == 200 and 'id="no-figures"' in page.text
+        assert "计算指标" in page.text and 'action="/figures/compute"' in page.text
+    overview = client.get("/overview")
+    assert 'id="operating"' in overview.text and "计算指标" in overview.text
+    assert client.post("/figures/compute", data={"page": "channels"}).status_code == 403  # CSRF
+    bad = client.post("/figures/ladder", data={"csrf_token": csrf, "start": "2024-03-31",
+                                                "end": "2024-03-01"})  # fmt: skip
+    assert bad.status_code == 422 and "必须早于" in bad.text
+    assert world.login("customer_service")[0].get("/channels").status_code == 403
 
 
 @pytest.fixture(scope="module")
@@ -147,3 +164,20 @@ def test_a_job_running_is_not_started_twice(computed: World) -> None:
     bad = client.post("/api/v1/figures/jobs", json={"grain": "week"},
                       headers={"X-CSRF-Token": csrf})  # fmt: skip
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "request.invalid"
+
+
+def test_pages_show_the_stored_figures(computed: World) -> None:
+    client, csrf = computed.login("operator")
+    started = client.post("/figures/compute", data={"csrf_token": csrf, "page": "cohorts",
+                                                   "grain": "year"}, follow_redirects=False)  # fmt: skip
+    assert started.status_code == 303
+    assert started.headers["location"].startswith("/cohorts?grain=year&job=")
+    computed.app.state.jobs.wait(120)
+    cohorts = client.get(started.headers["location"]).text
+    assert 'data-status="done"' in cohorts and 'id="computed-at"' in cohorts
+    assert "2024 的指标" in cohorts and 'data-table="funnel"' in cohorts
+    assert 'id="chart-cohorts_purchase"' in cohorts
+    channels = client.get("/channels?lang=en").text
+    assert "Figures of 2024-03" in channels and 'data-row="(no channel)"' in channels
+    overview = client.get("/overview").text
+    assert 'id="chart-operating-month"' in overview and 'id="pool-quality"' in overview
