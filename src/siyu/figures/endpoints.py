@@ -97,10 +97,10 @@ def start_ladder(
 ) -> JobRead:
     """Compute the ladder migration between the ends of two China days, in the background."""
     service.check_ladder_dates(body.start, body.end)
-    store, ws = store_of(request), principal.workspace_id
-    label = f"{body.start.isoformat()} → {body.end.isoformat()}"
+    store, ws, start, end = store_of(request), principal.workspace_id, body.start, body.end
+    label = f"{start.isoformat()} → {end.isoformat()}"
     return _start(request, principal, locale, LADDER_KIND, label,
-                  lambda progress: run_ladder(store, ws, body.start, body.end, progress))  # fmt: skip
+                  lambda progress: run_ladder(store, ws, start, end, progress))  # fmt: skip
 
 
 def _chosen_ladder(request: Request, db: Db, principal: Principal) -> dict[str, Any]:

@@ -4,7 +4,7 @@ sections become JSON (money in integer fen, no NaN)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Final, Literal
 
 from siyu.analytics.cohorts import LadderMigration
@@ -56,7 +56,7 @@ def section_json(section: Section, locale: Locale) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def sections_json(by_locale: dict[Locale, Iterable[Section]]) -> dict[str, list[dict[str, Any]]]:
+def sections_json(by_locale: Mapping[Locale, Iterable[Section]]) -> dict[str, list[dict[str, Any]]]:
     """Every table in every language."""
     return {loc: [section_json(s, loc) for s in found] for loc, found in by_locale.items()}
 

@@ -358,8 +358,8 @@ def sections(
     """Every table of a report, in reading order."""
     return (
         _overview(fig), _pool(fig, locale), _trend(fig), _repurchase(fig), _funnel(fig),
-        *_cohorts(fig, locale), *ladder_sections(fig.ladder, locale), _channels(fig, channels, locale),
-        *_products(fig, products, locale),
+        *_cohorts(fig, locale), *ladder_sections(fig.ladder, locale),
+        _channels(fig, channels, locale), *_products(fig, products, locale),
     )  # fmt: skip
 
 

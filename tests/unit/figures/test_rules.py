@@ -49,8 +49,9 @@ def test_every_report_table_has_one_family() -> None:
 def test_ladder_sections_count_moves() -> None:
     matrix = np.zeros((6, 6), dtype=np.int64)
     matrix[0, 2], matrix[3, 2], matrix[2, 2] = 4, 1, 7  # 4 up, 1 down, 7 stayed
-    migration = LadderMigration(datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC),
-                                matrix, pool_start=5, pool_end=6, left_pool=1, joined_pool=2)  # fmt: skip
+    start, end = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC)
+    migration = LadderMigration(start, end, matrix, pool_start=5, pool_end=6, left_pool=1,
+                                joined_pool=2)  # fmt: skip
     moves = rules.ladder_sections(migration, "en")[1]
     assert (moves.value(0, "moved_up"), moves.value(0, "moved_down"),
             moves.value(0, "stayed")) == (4, 1, 7)  # fmt: skip

@@ -11,12 +11,11 @@ from siyu.accounts.rules import Permission, Principal
 from siyu.console import charts
 from siyu.console.pages.figures import figures_view
 from siyu.console.render import render
-from siyu.overview import service
-from siyu.overview.repository import Grain
-from siyu.web.deps import Db, Locale, require_page
 from siyu.figures import endpoints as figures_api
 from siyu.figures import service as figures
-from siyu.web.deps import store_of
+from siyu.overview import service
+from siyu.overview.repository import Grain
+from siyu.web.deps import Db, Locale, require_page, store_of
 from siyu.web.locale import translations
 
 router = APIRouter()
