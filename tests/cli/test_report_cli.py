@@ -43,7 +43,9 @@ def test_reports_print_and_write_files(tmp_path: Path) -> None:
     # every report is stored for the console, in both languages, with money in fen
     stored = tmp_path / "figures" / "demo"
     assert sorted(p.name for p in (stored / "month").iterdir()) == ["2026-09.json", "latest.json"]
-    assert (stored / "year" / "2026.json").exists() and (stored / "day" / "2026-10-31.json").exists()
+    assert (stored / "year" / "2026.json").exists() and (
+        stored / "day" / "2026-10-31.json"
+    ).exists()
     month = json.loads((stored / "month" / "latest.json").read_text(encoding="utf-8"))
     assert month["period"] == "2026-09" and set(month["tables"]) == {"zh-CN", "en"}
     gmv = next(r for r in rows if r["section"] == "overview" and r["column"] == "gmv")["value"]

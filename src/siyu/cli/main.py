@@ -39,8 +39,8 @@ from siyu.cli.common import (
     t,
     workspace_session,
 )
-from siyu.customers import repository as customers
 from siyu.config import Settings
+from siyu.customers import repository as customers
 from siyu.customers.service import explain_customer, index_names
 from siyu.db.engine import make_engine, unit_of_work
 from siyu.db.migrate import upgrade
@@ -174,7 +174,9 @@ def _store_figures(config: Settings) -> None:
             ),
         )  # fmt: skip
     periods = ", ".join(p.stem for p in stored)
-    console.print(f"[green]✓[/] {t('figures stored for the console', '控制台指标已保存')}: {periods}")
+    console.print(
+        f"[green]✓[/] {t('figures stored for the console', '控制台指标已保存')}: {periods}"
+    )
 
 
 @app.command("check-models")
