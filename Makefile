@@ -23,7 +23,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/siyu init
 	$(BIN)/siyu demo load --orders $(DEMO_ORDERS)
-	$(BIN)/siyu run
+	$(BIN)/siyu run --figures
 	$(BIN)/siyu recommend
 	$(BIN)/siyu demo admin
 	@if [ "$(DEMO_SERVE)" != "0" ]; then $(BIN)/siyu serve; fi

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import json
+from decimal import Decimal
 from pathlib import Path
 
 from tests.cli.test_cli import siyu
@@ -38,6 +40,27 @@ def test_reports_print_and_write_files(tmp_path: Path) -> None:
     assert "私域年报 · demo · 2026" in chinese.stdout and "渠道经济" in chinese.stdout
     daily = siyu(tmp_path, "report", "daily")
     assert daily.returncode == 0 and "Daily report · demo · 2026-10-31" in daily.stdout
+    # every report is stored for the console, in both languages, with money in fen
+    stored = tmp_path / "figures" / "demo"
+    assert sorted(p.name for p in (stored / "month").iterdir()) == ["2026-09.json", "latest.json"]
+    assert (stored / "year" / "2026.json").exists() and (
+        stored / "day" / "2026-10-31.json"
+    ).exists()
+    month = json.loads((stored / "month" / "latest.json").read_text(encoding="utf-8"))
+    assert month["period"] == "2026-09" and set(month["tables"]) == {"zh-CN", "en"}
+    gmv = next(r for r in rows if r["section"] == "overview" and r["column"] == "gmv")["value"]
+    overview = next(t for t in month["tables"]["en"] if t["key"] == "overview")
+    assert overview["rows"][0][1] == round(Decimal(gmv) * 100)  # the same GMV, in fen
+
+
+def test_run_with_figures_stores_every_grain(tmp_path: Path) -> None:
+    assert siyu(tmp_path, "init").returncode == 0
+    assert siyu(tmp_path, "demo", "load", "--orders", "1000", "--seed", "3").returncode == 0
+    done = siyu(tmp_path, "run", "--figures")
+    assert done.returncode == 0, done.stderr
+    assert "figures stored for the console: 2026-10-31, 2026-10, 2026" in done.stdout
+    for grain in ("day", "month", "year"):
+        assert (tmp_path / "figures" / "demo" / grain / "latest.json").exists()
 
 
 def test_report_errors_are_one_clear_message(tmp_path: Path) -> None:

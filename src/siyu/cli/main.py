@@ -39,10 +39,12 @@ from siyu.cli.common import (
     t,
     workspace_session,
 )
+from siyu.config import Settings
 from siyu.customers import repository as customers
 from siyu.customers.service import explain_customer, index_names
 from siyu.db.engine import make_engine, unit_of_work
 from siyu.db.migrate import upgrade
+from siyu.figures.service import compute as compute_figures
 from siyu.kit.clock import utcnow
 from siyu.kit.errors import NotFoundError
 from siyu.kit.i18n import translate
@@ -122,7 +124,11 @@ def init() -> None:
 
 @app.command()
 @handle_errors
-def run() -> None:
+def run(
+    figures: Annotated[
+        bool, typer.Option("--figures", help="Then compute the console's figures (all grains).")
+    ] = False,
+) -> None:
     """Run the daily pipeline: snapshot, customer features, segments, published profiles."""
     config = settings()
     log_to_file(config.home)
@@ -150,6 +156,27 @@ def run() -> None:
             counts.add_row(label, f"{found.get(name, 0):,}")
         console.print(counts)
     console.print(f"{report.customers:,} {t('profiles published', '个客户画像已发布')}")
+    if figures:
+        _store_figures(config)
+
+
+def _store_figures(config: Settings) -> None:
+    with (
+        store() as opened,
+        workspace_session(opened) as (session, workspace_id),
+        progress_bar() as bar,
+    ):
+        task = bar.add_task("figures", total=None)
+        stored = compute_figures(
+            session, workspace_id, home=config.home, engine=config.analytics_engine,
+            progress=lambda step, done, total: bar.update(
+                task, description=step, completed=done, total=total
+            ),
+        )  # fmt: skip
+    periods = ", ".join(p.stem for p in stored)
+    console.print(
+        f"[green]✓[/] {t('figures stored for the console', '控制台指标已保存')}: {periods}"
+    )
 
 
 @app.command("check-models")

@@ -20,6 +20,7 @@ from siyu.cli.common import (
     t,
     workspace_session,
 )
+from siyu.figures.service import store_report
 from siyu.kit.errors import SiyuError
 from siyu.kit.i18n import translate
 from siyu.kit.logs import log_to_file
@@ -118,6 +119,7 @@ def _report(grain: Grain, day: str | None, targets: dict[str, Path | None]) -> N
             engine=config.analytics_engine, locale=locale,
             progress=lambda step: bar.update(task, description=step, advance=1),
         )  # fmt: skip
+        store_report(session, workspace_id, config.home, report)  # the console shows it too
     en, zh = TITLES[grain]
     title = f"{t(en, zh)} · {config.workspace} · {report.period.label}"
     console.rule(title)

@@ -11,7 +11,7 @@ from siyu.overview.schemas import CountRead, TrendPointRead
 
 Chart = dict[str, Any]
 Gettext = Callable[[str], str]
-PUBLIC, PRIVATE, ACCENT, MUTED = "#9aa5b8", "#12a37a", "#2f6fed", "#d5dae3"
+PUBLIC, PRIVATE, ACCENT, MUTED, BAD = "#9aa5b8", "#12a37a", "#2f6fed", "#d5dae3", "#d64545"
 STAGE_COLOURS = {
     "none": MUTED,
     "active": "#12a37a",
@@ -229,4 +229,128 @@ def group_messages(days: Sequence[GroupDay], _: Gettext) -> Chart:
         ],
         "layout": _layout(barmode="stack", showlegend=True,
                           legend={"orientation": "h", "y": -0.2}),
+    }  # fmt: skip
+
+
+def _cells(table: dict[str, Any], key: str) -> list[Any]:
+    index = [c["key"] for c in table["columns"]].index(key)
+    return [row[index] for row in table["rows"]]
+
+
+def channel_effect(table: dict[str, Any], _: Gettext) -> Chart:
+    """Joiners against LTV/CAC per channel (log scale): the red-envelope effect at a glance.
+
+    Bubbles grow with cost; channels where many delete us within 7 days are red.
+    """
+    rows = [i for i, v in enumerate(_cells(table, "ltv_cac")) if v is not None and v > 0]
+    names, joiners = _cells(table, "name"), _cells(table, "joiners")
+    ratio, lost, cost = _cells(table, "ltv_cac"), _cells(table, "lost_7"), _cells(table, "cost")
+    biggest = max((cost[i] or 0 for i in rows), default=0) or 1
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "markers+text",
+                "x": [joiners[i] for i in rows],
+                "y": [ratio[i] for i in rows],
+                "text": [names[i] or _cells(table, "code")[i] for i in rows],
+                "textposition": "top center",
+                "customdata": [round((lost[i] or 0) * 100, 1) for i in rows],
+                "marker": {
+                    "size": [14 + 36 * (cost[i] or 0) / biggest for i in rows],
+                    "color": [BAD if (lost[i] or 0) >= 0.3 else PRIVATE for i in rows],
+                    "opacity": 0.75,
+                },
+                "hovertemplate": "%{text}<br>" + _("Joiners") + ": %{x:,}<br>LTV / CAC: "
+                "%{y:,.1f}<br>" + _("Deleted us within 7 days") + ": %{customdata}%"
+                "<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            xaxis={"title": {"text": _("Joiners")}, "gridcolor": "#eef0f4", "rangemode": "tozero"},
+            yaxis={"title": {"text": "LTV / CAC"}, "type": "log", "gridcolor": "#eef0f4"},
+            margin={"l": 64, "r": 24, "t": 24, "b": 48},
+        ),
+    }
+
+
+def cohort_heatmap(table: dict[str, Any], _: Gettext) -> Chart:
+    """A cohort table as a heat map: cohorts down, months since the start across."""
+    months = [c for c in table["columns"] if c["key"].startswith("m")]
+    share = months[0]["kind"] == "share" if months else True
+    start = len(table["columns"]) - len(months)
+    z = [[None if v is None else (v * 100 if share else v / 100) for v in row[start:]]
+         for row in table["rows"]]  # fmt: skip
+    shown = "{:.0f}%" if share else "¥{:,.0f}"
+    text = [["" if v is None else shown.format(v) for v in row] for row in z]
+    return {
+        "data": [
+            {
+                "type": "heatmap",
+                "x": [c["label"] for c in months],
+                "y": [row[0] for row in table["rows"]],
+                "z": z,
+                "text": text,
+                "colorscale": [[0, "#f4f7fe"], [0.5, "#6b99f3"], [1, "#12306f"]],
+                "texttemplate": "%{text}",
+                "hovertemplate": "%{y} · %{x}: "
+                + ("%{z:.1f}%" if share else "¥%{z:,.0f}")
+                + "<extra></extra>",
+                "zmin": 0,
+                "zmax": 100 if share else None,
+            }
+        ],
+        "layout": _layout(
+            yaxis={"autorange": "reversed", "type": "category"},
+            xaxis={"side": "top"},
+            margin={"l": 72, "r": 16, "t": 40, "b": 16},
+        ),
+    }
+
+
+def purchase_funnel(table: dict[str, Any], _: Gettext) -> Chart:
+    """Customers reaching their 1st … 5th purchase."""
+    labels = [_("Purchase %(n)s") % {"n": n} for n in _cells(table, "purchase")]
+    return {
+        "data": [
+            {
+                "type": "funnel",
+                "y": labels,
+                "x": _cells(table, "customers"),
+                "textinfo": "value+percent initial",
+                "marker": {"color": [ACCENT, "#4d84f0", "#6b99f3", "#8aaef6", "#a9c3f8"]},
+                "hovertemplate": "%{y}: %{x:,}<extra></extra>",
+            }
+        ],
+        "layout": _layout(margin={"l": 96, "r": 16, "t": 8, "b": 8}),
+    }
+
+
+def operating_lines(table: dict[str, Any], _: Gettext) -> Chart:
+    """Buyers, new customers and repeat buyers per period, repurchase rate on the right."""
+    periods = _cells(table, "period")
+    lines = (("buyers", _("Active customers"), ACCENT), ("new_buyers", _("New customers"),
+             PUBLIC), ("repeat_buyers", _("Repeat buyers"), PRIVATE))  # fmt: skip
+    data: list[dict[str, Any]] = [
+        {"type": "scatter", "mode": "lines+markers", "name": name, "x": periods,
+         "y": _cells(table, key), "line": {"color": colour},
+         "hovertemplate": "%{x} · " + name + ": %{y:,}<extra></extra>"}
+        for key, name, colour in lines
+    ]  # fmt: skip
+    rate = [None if v is None else round(v * 100, 1) for v in _cells(table, "repurchase_rate")]
+    data.append({
+        "type": "scatter", "mode": "lines", "name": _("Repurchase rate"), "x": periods, "y": rate,
+        "yaxis": "y2", "line": {"color": "#f08a24", "dash": "dot"},
+        "hovertemplate": "%{x} · " + _("Repurchase rate") + ": %{y:.1f}%<extra></extra>",
+    })  # fmt: skip
+    return {
+        "data": data,
+        "layout": _layout(
+            showlegend=True, legend={"orientation": "h", "y": 1.14},
+            xaxis={"type": "category"},
+            yaxis={"title": {"text": _("Customers")}, "gridcolor": "#eef0f4"},
+            yaxis2={"title": {"text": _("Repurchase rate")}, "overlaying": "y", "side": "right",
+                    "ticksuffix": "%", "showgrid": False, "rangemode": "tozero"},
+            margin={"l": 64, "r": 64, "t": 32, "b": 48},
+        ),
     }  # fmt: skip

@@ -6,8 +6,11 @@ from fastapi import APIRouter, Depends
 
 from siyu.console.pages import (
     auth,
+    channels,
     codes,
+    cohorts,
     customers,
+    figures,
     groups,
     imports,
     landing,
@@ -18,7 +21,21 @@ from siyu.console.pages import (
 )
 from siyu.web.deps import check_csrf
 
-PAGES = (auth, overview, customers, groups, codes, loyalty, imports, settings, upcoming, landing)
+PAGES = (
+    auth,
+    overview,
+    channels,
+    cohorts,
+    figures,
+    customers,
+    groups,
+    codes,
+    loyalty,
+    imports,
+    settings,
+    upcoming,
+    landing,
+)
 
 
 def console_router() -> APIRouter:

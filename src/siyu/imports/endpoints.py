@@ -89,7 +89,7 @@ def reject_read(reject: Reject | dict[str, object], locale: str) -> RejectRead:
 def job_read(job: Job, locale: str) -> JobRead:
     """A job as the API returns it, messages in the caller's language."""
     result = None
-    if job.result:
+    if job.result and job.kind.startswith("import"):
         rejects = [reject_read(r, locale) for r in job.result.get("rejects", [])]
         result = ImportOutcome(**{**job.result, "rejects": rejects})
     error = None

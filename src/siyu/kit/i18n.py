@@ -376,6 +376,24 @@ MESSAGES: dict[str, dict[str, str]] = {
     "api_key.not_found": {"en": "No API key #{ident} here.", "zh-CN": "没有 API 密钥 #{ident}。"},
     "job.not_found": {"en": "No job {ident} here.", "zh-CN": "没有任务 {ident}。"},
     "batch.not_found": {"en": "No import #{ident} here.", "zh-CN": "没有导入记录 #{ident}。"},
+    "figures.not_computed": {
+        "en": "No {grain} figures are computed yet: start a figures job (POST /api/v1/figures/"
+        "jobs, the console's “Compute the figures”, or `siyu report`).",
+        "zh-CN": "尚未计算{grain}指标：请启动指标计算（POST /api/v1/figures/jobs、控制台的"
+        "“计算指标”或 `siyu report`）。",
+    },
+    "figures.ladder_not_computed": {
+        "en": "No ladder migration between two chosen dates is computed yet.",
+        "zh-CN": "尚未计算两个日期之间的阶梯迁移。",
+    },
+    "figures.ladder_dates": {
+        "en": "The first date ({start}) must come before the second ({end}).",
+        "zh-CN": "第一个日期（{start}）必须早于第二个日期（{end}）。",
+    },
+    "figures.table_not_found": {
+        "en": "No figures table '{ident}'.",
+        "zh-CN": "没有指标表“{ident}”。",
+    },
     "import.preset_web": {
         "en": "Unknown preset '{name}'. Known presets: {known}.",
         "zh-CN": "未知的预设“{name}”。可用预设：{known}。",

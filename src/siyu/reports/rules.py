@@ -12,7 +12,7 @@ from typing import Final
 
 from siyu.analytics import ladder
 from siyu.analytics.channels import ChannelFigures
-from siyu.analytics.cohorts import CohortMatrix
+from siyu.analytics.cohorts import CohortMatrix, LadderMigration
 from siyu.analytics.operating import OperatingFigures
 from siyu.analytics.periods import Grain, Period, month_index, month_of_index
 from siyu.analytics.products import ProductFigures, ProductRoles
@@ -216,8 +216,8 @@ def _cohorts(fig: ReportFigures, locale: Locale) -> list[Section]:
     ]  # fmt: skip
 
 
-def _ladder(fig: ReportFigures, locale: Locale) -> list[Section]:
-    m = fig.ladder
+def ladder_sections(m: LadderMigration, locale: Locale) -> list[Section]:
+    """The migration matrix between two moments and its moves (up, down, in and out)."""
     labels = ladder.TIER_LABELS[locale]
     columns = (
         Column("tier", "Tier at the start \\ at the end", "期初层级 \\ 期末层级", "text"),
@@ -358,8 +358,8 @@ def sections(
     """Every table of a report, in reading order."""
     return (
         _overview(fig), _pool(fig, locale), _trend(fig), _repurchase(fig), _funnel(fig),
-        *_cohorts(fig, locale), *_ladder(fig, locale), _channels(fig, channels, locale),
-        *_products(fig, products, locale),
+        *_cohorts(fig, locale), *ladder_sections(fig.ladder, locale),
+        _channels(fig, channels, locale), *_products(fig, products, locale),
     )  # fmt: skip
 
 

@@ -9,6 +9,7 @@ from siyu import __version__
 from siyu.accounts import endpoints as accounts
 from siyu.channels import endpoints as channel_codes
 from siyu.customers import endpoints as customers
+from siyu.figures import endpoints as figures
 from siyu.groups import endpoints as groups
 from siyu.imports import endpoints as imports
 from siyu.loyalty import endpoints as loyalty
@@ -25,6 +26,7 @@ DOMAINS = (
     customers,
     orders,
     overview,
+    figures,
     imports,
     loyalty,
     webhooks,

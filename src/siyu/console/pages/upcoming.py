@@ -29,22 +29,6 @@ class Upcoming:
 
 
 PAGES: Final = {
-    "channels": Upcoming(
-        (N_("Joiners per diversion channel: package cards, SMS, customer service, stores, live "
-            "streams, KOLs, ads and referrals."),
-         N_("Customer acquisition cost, LTV/CAC and payback time per channel."),
-         N_("The red-envelope effect: joiners who came for a red envelope and never bought.")),
-        ((N_("Import pool contacts with the channel each one came through."), "/imports"),
-         (N_("Import the daily spend of each channel."), "/imports")),
-    ),
-    "cohorts": Upcoming(
-        (N_("Retention heatmap: of the customers who first bought in a month, the share who "
-            "bought again in each later month."),
-         N_("Revenue heatmap of the same cohorts."),
-         N_("Ladder migration: how customers move between the rungs of the value ladder.")),
-        ((N_("Import your order history; the longer it reaches back, the better."), "/imports"),
-         (N_("See the ladder and lifecycle stages on the overview."), "/overview")),
-    ),
     "segments": Upcoming(
         (N_("Saved segments built from ladder tier, lifecycle stage, RFM, CLV, tags and entry "
             "channel."),

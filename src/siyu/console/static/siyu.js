@@ -47,12 +47,14 @@
     if (card.dataset.status !== "queued" && card.dataset.status !== "running") return;
     var bar = document.getElementById("job-bar");
     var stage = document.getElementById("job-stage");
+    var stages = card.dataset.stages ? JSON.parse(card.dataset.stages) : null;
     function tick() {
       fetch("/api/v1/jobs/" + id, {headers: {"Accept": "application/json"}})
         .then(function (r) { return r.json(); })
         .then(function (job) {
           if (job.status === "done" || job.status === "failed") { window.location.reload(); return; }
-          if (stage) stage.textContent = job.stage + (job.total ? " " + job.done + " / " + job.total : "");
+          var named = (stages && stages[job.stage]) || job.stage;
+          if (stage) stage.textContent = named + (job.total ? " " + job.done + " / " + job.total : "");
           if (bar && job.fraction !== null) {
             bar.classList.remove("indeterminate");
             bar.style.width = Math.round(job.fraction * 100) + "%";
