@@ -46,6 +46,7 @@ from siyu.engage.campaigns.schemas import (
     Comparison,
 )
 from siyu.engage.content import service as content
+from siyu.engage.playbooks import service as playbooks
 from siyu.engage.policy import repository as policy_repository
 from siyu.engage.policy import service as policy
 from siyu.engage.policy.rules import CHANNEL_REASONS, expected_value
@@ -374,6 +375,13 @@ def _enqueue_on(
 ) -> list[int]:
     variants = repository.variants_of(session, campaign.id)
     brand = policy_repository.workspace_name(session, workspace_id)
+    wants_product = any(
+        "{product}" in text
+        for v in variants
+        for text in {**v.content, **v.by_channel.get(channel, {})}.values()
+    )
+    suggested = playbooks.suggest_products(
+        session, workspace_id, treated.ids[rows].tolist()) if wants_product else {}  # fmt: skip
     stages = _labels(lifecycle.STAGES, lifecycle.STAGE_LABELS["zh-CN"], treated.stage[rows])
     tiers = _labels(ladder.TIERS, ladder.TIER_LABELS["zh-CN"], treated.tier[rows])
     payloads = []
@@ -381,10 +389,12 @@ def _enqueue_on(
         variant = variants[int(treated.variant[row])]
         texts = {**variant.content, **variant.by_channel.get(channel, {})}
         days = treated.days_since[row]
-        values = {"stage": stages[i], "tier": tiers[i], "brand": brand, "product": "",
-                  "offer": texts.get("offer", ""),
+        product = suggested.get(int(treated.ids[row]), [None])[0]
+        values = {"stage": stages[i], "tier": tiers[i], "brand": brand,
+                  "product": product["name"] if product else "", "offer": texts.get("offer", ""),
                   "days_since_purchase": "" if np.isnan(days) else str(int(days))}  # fmt: skip
-        payloads.append(render(texts, values) | {"variant": variant.code})
+        extra = {"products": [product]} if product else {}
+        payloads.append(render(texts, values) | {"variant": variant.code} | extra)
     customers = treated.ids[rows].tolist()
     keys = [idempotency_key("campaign", campaign.id, c) for c in customers]
     staff = reserved.staff_ids[rows].tolist()

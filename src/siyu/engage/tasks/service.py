@@ -31,6 +31,8 @@ FIELDS = ("stage", "tier", "p_alive", "expected_spend_fen", "net_paid_fen", "n_p
           "days_since_purchase", "days_to_due", "cycle_days", "clv_fen",
           "days_since_touch")  # fmt: skip
 WORK_HOUR = 10
+SUGGESTED = 3
+"""Products suggested on a task (the script names the first)."""
 
 
 def local_day(now: datetime, zone: str) -> date:
@@ -110,16 +112,16 @@ def _write(
     scripts: dict[str, str],
 ) -> None:
     ids = customers.tolist()
-    products = playbooks.suggest_products(session, workspace_id, ids)
+    products = playbooks.suggest_products(session, workspace_id, ids, top=SUGGESTED)
     names = [REASONS[r] for r in reasons.tolist()]
     script = [
         render({"text": scripts.get(name, "")},
-               {"product": products[c]["name"] if c in products else ""})["text"][:500]
+               {"product": products[c][0]["name"] if c in products else ""})["text"][:500]
         for c, name in zip(ids, names, strict=True)
     ]  # fmt: skip
     repository.add_tasks(session, {
         "customer_id": ids, "staff_account_id": staff.tolist(), "reason": names,
-        "script": script, "products": [[products[c]] if c in products else [] for c in ids],
+        "script": script, "products": [products.get(c, []) for c in ids],
         "expected_value_fen": values.tolist(), "rank": ranks_within(staff, values).tolist(),
         "touch_id": [t if t >= 0 else None for t in touches.tolist()],
     }, {"workspace_id": workspace_id, "day": day, "status": "open"})  # fmt: skip
