@@ -32,6 +32,7 @@ class Permission(StrEnum):
     ENGAGE_READ = "engage:read"
     ENGAGE_WRITE = "engage:write"
     TASKS_READ = "tasks:read"
+    POLICY_WRITE = "policy:write"
     USERS_MANAGE = "users:manage"
     API_KEYS_MANAGE = "api_keys:manage"
 

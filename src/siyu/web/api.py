@@ -8,15 +8,20 @@ from pydantic import BaseModel
 from siyu import __version__
 from siyu.accounts import endpoints as accounts
 from siyu.customers import endpoints as customers
+from siyu.engage.campaigns import endpoints as campaigns
+from siyu.engage.policy import endpoints as policy
+from siyu.engage.tasks import endpoints as tasks
 from siyu.imports import endpoints as imports
 from siyu.orders import endpoints as orders
 from siyu.overview import endpoints as overview
+from siyu.segments import endpoints as segments
 from siyu.web.deps import check_csrf
 from siyu.web.errors import ERROR_RESPONSES
 from siyu.webhooks import endpoints as webhooks
 
 API_PREFIX = "/api/v1"
-DOMAINS = (accounts, customers, orders, overview, imports, webhooks)
+DOMAINS = (accounts, customers, orders, overview, imports, webhooks, segments, campaigns, tasks,
+           policy)  # fmt: skip
 
 
 class Health(BaseModel):

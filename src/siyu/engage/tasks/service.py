@@ -21,7 +21,7 @@ from siyu.engage.policy import repository as policy_repository
 from siyu.engage.policy import service as policy
 from siyu.engage.tasks import repository
 from siyu.engage.tasks.rules import REASONS, best_reason, ranks_within, reason_masks
-from siyu.engage.tasks.schemas import GenerateReport, TaskDone, TaskRead
+from siyu.engage.tasks.schemas import GenerateReport, TaskDone, TaskRead, TaskView
 from siyu.kit.errors import NotFoundError, ValidationError
 from siyu.models import StaffTask
 from siyu.segments import service as segments
@@ -197,3 +197,48 @@ def reassign(session: Session, workspace_id: int, task_id: int, to_code: str) ->
         policy_repository.move_touch(session, task.touch_id, target.id)
     session.flush()
     return TaskRead.model_validate(task)
+
+
+def today(session: Session, workspace_id: int, now: datetime) -> date:
+    """Today in the workspace's time zone (the day task lists are made for)."""
+    return local_day(now, policy.get_policy(session, workspace_id).default_time_zone)
+
+
+def task_views(
+    session: Session,
+    workspace_id: int,
+    day: date,
+    *,
+    staff: int | None = None,
+    status: str | None = None,
+) -> list[TaskView]:
+    """A day's tasks (of one staff account; of one status) with staff codes and masked
+    customers, in list order."""
+    found = [t for t in repository.tasks_of(session, workspace_id, day, staff)
+             if status is None or t.status == status]  # fmt: skip
+    codes = repository.staff_codes(session, workspace_id)
+    shown = repository.masked_customers(session, workspace_id, [t.customer_id for t in found])
+    return [
+        TaskView.model_validate(
+            TaskRead.model_validate(t).model_dump()
+            | {"staff": codes.get(t.staff_account_id, ""), "customer": shown.get(t.customer_id)}
+        )
+        for t in found
+    ]
+
+
+def task_owner(session: Session, workspace_id: int, task_id: int) -> int:
+    """The staff account a task is on, or NotFoundError."""
+    task = repository.get_task(session, workspace_id, task_id)
+    if task is None:
+        raise NotFoundError("task.not_found", ident=task_id)
+    return task.staff_account_id
+
+
+def task_view(session: Session, workspace_id: int, task_id: int) -> TaskView:
+    """One task as lists show it."""
+    task = repository.get_task(session, workspace_id, task_id)
+    if task is None:
+        raise NotFoundError("task.not_found", ident=task_id)
+    found = task_views(session, workspace_id, task.day, staff=task.staff_account_id)
+    return next(t for t in found if t.id == task_id)
