@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from siyu.console.pages import auth, customers, imports, overview, settings, upcoming
+from siyu.console.pages import (
+    auth,
+    campaigns,
+    customers,
+    imports,
+    overview,
+    segments,
+    settings,
+    tasks,
+    upcoming,
+)
 from siyu.web.deps import check_csrf
 
-PAGES = (auth, overview, customers, imports, settings, upcoming)
+PAGES = (auth, overview, customers, segments, campaigns, tasks, imports, settings, upcoming)
 
 
 def console_router() -> APIRouter:

@@ -45,24 +45,6 @@ PAGES: Final = {
         ((N_("Import your order history; the longer it reaches back, the better."), "/imports"),
          (N_("See the ladder and lifecycle stages on the overview."), "/overview")),
     ),
-    "segments": Upcoming(
-        (N_("Saved segments built from ladder tier, lifecycle stage, RFM, CLV, tags and entry "
-            "channel."),
-         N_("The size of each segment over time.")),
-        ((N_("Filter customers by tier and stage on the customers page."), "/customers"),),
-    ),
-    "campaigns": Upcoming(
-        (N_("Campaigns that reach a segment through WeCom, SMS or e-mail under contact-fatigue "
-            "rules."),
-         N_("A control group for every campaign, and what the campaign really added.")),
-        ((N_("Find silent customers worth a small promotion."), "/customers?stage=silent"),),
-    ),
-    "tasks": Upcoming(
-        (N_("Today's list for each staff account: whom to contact, why, and with what."),
-         N_("Follow-ups that fall due in each customer's own purchase cycle.")),
-        ((N_("Open the customers in your contacts."), "/customers"),
-         (N_("Ask an admin to link your user to your WeCom staff account."), "/settings")),
-    ),
     "groups": Upcoming(
         (N_("Your WeCom groups, their members and who talks in them."),
          N_("Groups that are dying because only the owner posts.")),
