@@ -109,7 +109,7 @@ def _results(db: Session, workspace_id: int, code: str, locale: str) -> dict[str
     _ = translations(locale).gettext
     arms = [(_(name), f.customers, f.revenue_fen) for name, f in found.arms.items()]
     conversion = [c for c in found.comparisons if c.metric == "conversion"]
-    rows = [(f"{c.label} · {_(c.population)}", c.difference, c.low, c.high) for c in conversion]
+    rows = [(f"{_(c.label)} · {_(c.population)}", c.difference, c.low, c.high) for c in conversion]
     specs = {"revenue": charts.revenue_by_arm(arms, _)}
     if rows:
         specs["uplift"] = charts.uplift(rows, _)
