@@ -15,7 +15,13 @@ from siyu.accounts.rules import Permission, Principal
 from siyu.console import charts
 from siyu.console.render import render
 from siyu.engage.campaigns import service
-from siyu.engage.campaigns.endpoints import launch_job, runner, start_launch
+from siyu.engage.campaigns.endpoints import (
+    LAUNCHABLE,
+    active_launch,
+    launch_job,
+    runner,
+    start_launch,
+)
 from siyu.engage.campaigns.rules import OFFERS
 from siyu.engage.campaigns.schemas import CampaignCreate, CampaignResults
 from siyu.kit.clock import CHINA_TZ, utcnow
@@ -128,8 +134,11 @@ def campaign_page(
     """One campaign: its plan while a draft, its launch's progress, then its results."""
     workspace_id = principal.workspace_id
     detail = service.detail(db, workspace_id, code)
-    plan = service.plan(db, workspace_id, code, utcnow()) if detail.status == "draft" else None
     running = runner(request).get(workspace_id, job) if job else None
+    running = running or active_launch(request, workspace_id, code)
+    # a draft, or a launch interrupted by a restart, can be planned and launched (resumed)
+    ready = detail.status in LAUNCHABLE and (running is None or running.status == "failed")
+    plan = service.plan(db, workspace_id, code, utcnow()) if ready else None
     return render(
         request, "campaign.html", principal, active="campaigns", c=detail, plan=plan,
         job=launch_job(running, locale) if running is not None else None,

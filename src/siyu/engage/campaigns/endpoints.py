@@ -107,17 +107,27 @@ def plan_campaign(code: Code, db: Db, principal: Reader) -> CampaignPlan:
     return service.plan(db, principal.workspace_id, code, utcnow())
 
 
+def active_launch(request: Request, workspace_id: int, code: str) -> Job | None:
+    """This process's launch of the campaign that is queued or running, if any."""
+    return next((j for j in runner(request).list(workspace_id) if j.kind == JOB_KIND
+                 and j.label == code and j.status in ("queued", "running")), None)  # fmt: skip
+
+
 def start_launch(request: Request, principal: Principal, code: str, status: str) -> Job:
-    """Queue the launch of a draft (or interrupted) campaign; return its job."""
+    """Queue the launch of a draft (or interrupted) campaign; return its job (the one already
+    under way, when there is one)."""
     if status not in LAUNCHABLE:
         raise ValidationError("campaign.not_draft", code=code, status=status)
+    running = active_launch(request, principal.workspace_id, code)
+    if running is not None:
+        return running
     store = store_of(request)
     workspace_id = principal.workspace_id
 
     def work(progress: Progress) -> dict[str, Any]:
         report = tasks.launch(
             store.sessions, workspace_id, code, now=utcnow(),
-            progress=lambda done, total: progress("launch", done, total),
+            progress=lambda done, total: progress("launch", done, total), committed=False,
         )  # fmt: skip
         return report.model_dump()
 
