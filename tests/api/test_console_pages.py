@@ -8,6 +8,9 @@ import time
 import pytest
 
 from siyu.console.nav import NAV
+from siyu.db.engine import unit_of_work
+from siyu.engage.content import service as content
+from siyu.engage.content.schemas import TemplateCreate
 from tests.api.conftest import PASSWORD, ROLES, World, log_in
 
 PAGE_ACCESS = {  # who may open each page (written out independently of siyu.accounts.rules)
@@ -240,3 +243,20 @@ def test_the_task_page_of_customer_service_holds_their_own_tasks(world: World) -
     assert "客户出差" in client.get("/tasks").text
     admin, _ = world.login("admin")
     assert f'data-task="{world.other_task}"' in admin.get("/tasks").text
+
+
+def test_a_campaign_takes_its_message_from_a_library_template(world: World) -> None:
+    with unit_of_work(world.store.sessions) as session:
+        content.save_template(session, world.workspace_id, TemplateCreate(
+            code="spring-card", title="春季新品", text="{tier}您好，春季新品到了"))  # fmt: skip
+    client, csrf = world.login("operator")
+    form = {"code": "from-template", "segment": "buyers", "channel": "wecom",
+            "send_at": "2030-05-01T10:00", "template": "spring-card",
+            "csrf_token": csrf}  # fmt: skip
+    assert "spring-card · 春季新品" in client.get("/campaigns").text
+    unknown = client.post("/campaigns", data=form | {"template": "nope"})
+    assert unknown.status_code == 422 and "没有模板“nope”" in unknown.text
+    made = client.post("/campaigns", data=form, follow_redirects=False)
+    assert made.status_code == 303
+    variant = client.get("/api/v1/campaigns/from-template").json()["variants"][0]
+    assert variant["content"] == {"text": "{tier}您好，春季新品到了", "title": "春季新品"}

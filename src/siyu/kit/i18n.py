@@ -453,6 +453,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Campaign '{code}' is {status}, not paused: there is nothing to resume.",
         "zh-CN": "活动“{code}”状态为 {status}，并未暂停，无需恢复。",
     },
+    "content.template_unknown": {
+        "en": "No template '{code}' in the library. `siyu content list` shows them.",
+        "zh-CN": "素材库中没有模板“{code}”。可用 `siyu content list` 查看。",
+    },
     "content.banned_words": {
         "en": "The text holds banned words ({found}); change it before it can be scheduled. "
         "`siyu content banned` lists the words.",

@@ -24,6 +24,7 @@ from siyu.engage.campaigns.endpoints import (
 )
 from siyu.engage.campaigns.rules import OFFERS
 from siyu.engage.campaigns.schemas import CampaignCreate, CampaignResults
+from siyu.engage.content import service as content
 from siyu.kit.clock import CHINA_TZ, utcnow
 from siyu.kit.errors import SiyuError
 from siyu.segments import service as segments
@@ -46,6 +47,7 @@ def _page(
 ) -> Response:
     found = service.list_campaigns(db, principal.workspace_id)
     codes = [s.code for s in segments.list_segments(db, principal.workspace_id)]
+    templates = content.list_templates(db, principal.workspace_id)
     tomorrow = (utcnow().astimezone(CHINA_TZ) + timedelta(days=1)).replace(
         hour=10, minute=0, second=0, microsecond=0)  # fmt: skip
     defaults = {"segment": request.query_params.get("segment", ""), "channel": "wecom",
@@ -53,7 +55,7 @@ def _page(
                 "offer": "none"}  # fmt: skip
     return render(
         request, "campaigns.html", principal, active="campaigns", campaigns=found,
-        segment_codes=codes, channels=CHANNELS, offers=OFFERS, error=error,
+        segment_codes=codes, templates=templates, channels=CHANNELS, offers=OFFERS, error=error,
         form=defaults | (form or {}), status_code=422 if error else 200,
     )  # fmt: skip
 
@@ -74,20 +76,27 @@ def create_campaign(
     segment: Annotated[str, Form(max_length=64)],
     channel: Annotated[str, Form(max_length=16)],
     send_at: Annotated[str, Form(max_length=32)],
-    text: Annotated[str, Form(max_length=2000)],
+    text: Annotated[str, Form(max_length=2000)] = "",
+    template: Annotated[str, Form(max_length=64)] = "",
     name: Annotated[str, Form(max_length=200)] = "",
     control: Annotated[float, Form(ge=0, le=90)] = 10,
     offer: Annotated[str, Form(max_length=8)] = "none",
 ) -> Response:
     """Create a draft campaign; a problem comes back in the form, in the user's language."""
     form = {"code": code, "name": name, "segment": segment, "channel": channel, "offer": offer,
-            "send_at": send_at, "text": text, "control": f"{control:g}"}  # fmt: skip
+            "send_at": send_at, "text": text, "control": f"{control:g}",
+            "template": template}  # fmt: skip
+    try:
+        texts = content.template_texts(db, principal.workspace_id, template) if template else {}
+    except SiyuError as exc:
+        return _page(request, db, principal, error=exc.message(locale), form=form)
+    texts |= {"text": text} if text.strip() or not texts else {}  # the message overrides
     try:
         moment = datetime.fromisoformat(send_at).replace(tzinfo=CHINA_TZ)
         data = CampaignCreate.model_validate({
             "code": code.strip(), "name": name.strip(), "segment": segment, "channel": channel,
             "send_at": moment, "control_share": control / 100, "offer": offer,
-            "variants": [{"code": "A", "content": {"text": text}}],
+            "variants": [{"code": "A", "content": texts}],
         })  # fmt: skip
     except (ValueError, pydantic.ValidationError) as exc:
         return _page(request, db, principal, error=_invalid(locale, exc), form=form)
