@@ -15,6 +15,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from siyu.accounts import service as accounts
 from siyu.accounts.rules import Role
@@ -22,9 +23,15 @@ from siyu.app import create_app
 from siyu.config import Settings
 from siyu.db.engine import make_engine, make_session_factory, unit_of_work
 from siyu.db.migrate import upgrade
+from siyu.engage.campaigns import service as campaigns
+from siyu.engage.campaigns.schemas import CampaignCreate
+from siyu.engage.tasks import service as tasks
+from siyu.kit.clock import utcnow
 from siyu.kit.crypto import PiiCipher
-from siyu.models import Contact, Order, StaffAccount
+from siyu.models import Contact, Order, StaffAccount, StaffTask
 from siyu.orders.service import import_orders
+from siyu.segments import service as segments
+from siyu.segments.schemas import SegmentCreate
 from siyu.store import Store
 from siyu.webhooks import rules as webhook_rules
 from siyu.workspaces import service as workspaces
@@ -45,6 +52,8 @@ class World:
     keys: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # name: key, prefix, secret
     staff_customer: int = 0
     other_customer: int = 0
+    own_task: int = 0
+    other_task: int = 0
     sessions: dict[str, tuple[TestClient, str]] = field(default_factory=dict)
 
     def client(self, **kwargs: Any) -> TestClient:
@@ -163,7 +172,33 @@ def seed(store: Store, home: Path) -> World:
                 joined_at=sample_orders()[0].ordered_at,
             )
         )  # fmt: skip
+        seed_engage(session, world, staff.id)
     return world
+
+
+def seed_engage(session: Session, world: World, staff_id: int) -> None:
+    """A segment, a draft campaign to it, and today's tasks of two staff accounts (cs01's on
+    the customer it serves, cs02's on the other)."""
+    ws = world.workspace_id
+    segments.create_segment(session, ws, SegmentCreate(code="buyers", rule="n_purchases >= 0"))
+    campaigns.create_campaign(session, ws, CampaignCreate.model_validate({
+        "code": "spring", "segment": "buyers", "channel": "wecom",
+        "send_at": "2030-06-20T10:00:00+08:00", "variants": [{"content": {"text": "春季新品"}}],
+    }))  # fmt: skip
+    other = StaffAccount(workspace_id=ws, code="cs02", name="客服二号")
+    session.add(other)
+    session.flush()
+    day = tasks.today(session, ws, utcnow())
+    for staff, customer in ((staff_id, world.staff_customer), (other.id, world.other_customer)):
+        session.add(StaffTask(
+            workspace_id=ws, staff_account_id=staff, customer_id=customer, day=day,
+            reason="due_repurchase", script="该回购了", products=[], expected_value_fen=1200.0,
+            rank=1,
+        ))  # fmt: skip
+    session.flush()
+    world.own_task, world.other_task = session.scalars(
+        select(StaffTask.id).where(StaffTask.workspace_id == ws).order_by(StaffTask.id)
+    ).all()
 
 
 def open_test_store(url: str, home: Path, cipher: PiiCipher) -> Store:

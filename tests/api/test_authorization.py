@@ -20,6 +20,9 @@ ALL = set(ROLES)
 READERS = {"admin", "operator", "analyst", "read_only"}
 EXPORTERS = {"admin", "operator", "analyst"}
 WRITERS = {"admin", "operator"}
+EXPORTERS = {"admin", "operator", "analyst"}  # engage exports: engage:read and export
+WRITERS = {"admin", "operator"}
+WORKERS = {"admin", "operator", "customer_service"}
 
 Request = Callable[[World], dict[str, Any]]
 
@@ -30,6 +33,20 @@ def _csv() -> dict[str, Any]:
         "data": {"kind": "products"},
         "files": {"file": ("p.csv", io.BytesIO(data), "text/csv")},
     }
+
+
+def _segment(_: World) -> dict[str, Any]:
+    return {"json": {"code": f"s{uuid.uuid4().hex[:8]}", "rule": "tier >= repeat"}}
+
+
+def _campaign(_: World) -> dict[str, Any]:
+    return {"json": {"code": f"c{uuid.uuid4().hex[:8]}", "segment": "buyers", "channel": "sms",
+                     "send_at": "2030-01-01T10:00:00+08:00",
+                     "variants": [{"content": {"text": "你好"}}]}}  # fmt: skip
+
+
+def _tagged(w: World) -> dict[str, Any]:
+    return {"json": {"customer_ids": [w.staff_customer]}}
 
 
 def _user(_: World) -> dict[str, Any]:
@@ -167,6 +184,57 @@ ENDPOINTS: list[tuple[str, str, Callable[[World], str], set[str], Request | None
     ("POST", "/api/v1/referral/rewards/{reward_id}/decision",
      lambda w: "/api/v1/referral/rewards/999999/decision", WRITERS,
      lambda w: {"json": {"approve": True}}, "engage:write"),
+    ("GET", "/api/v1/segments", lambda w: "/api/v1/segments?count=true", READERS, None, None),
+    ("POST", "/api/v1/segments", lambda w: "/api/v1/segments", WRITERS, _segment, None),
+    ("GET", "/api/v1/segments/export", lambda w: "/api/v1/segments/export", EXPORTERS, None,
+     None),
+    ("GET", "/api/v1/segments/fields", lambda w: "/api/v1/segments/fields", READERS, None, None),
+    ("GET", "/api/v1/segments/preview", lambda w: "/api/v1/segments/preview?rule=tier%3E%3Drepeat",
+     READERS, None, None),
+    ("GET", "/api/v1/segments/{code}", lambda w: "/api/v1/segments/buyers", READERS, None, None),
+    ("PATCH", "/api/v1/segments/{code}", lambda w: "/api/v1/segments/buyers", WRITERS,
+     lambda w: {"json": {"description": "买过的客户"}}, None),
+    ("GET", "/api/v1/segments/{code}/count", lambda w: "/api/v1/segments/buyers/count", READERS,
+     None, None),
+    ("GET", "/api/v1/segments/{code}/members", lambda w: "/api/v1/segments/buyers/members",
+     READERS, None, None),
+    ("GET", "/api/v1/segments/{code}/members/export",
+     lambda w: "/api/v1/segments/buyers/members/export?format=xlsx", EXPORTERS, None, None),
+    ("GET", "/api/v1/tags", lambda w: "/api/v1/tags", READERS, None, None),
+    ("POST", "/api/v1/tags/{tag}/add", lambda w: "/api/v1/tags/vip/add", WRITERS, _tagged, None),
+    ("POST", "/api/v1/tags/{tag}/remove", lambda w: "/api/v1/tags/gone/remove", WRITERS,
+     _tagged, None),
+    ("GET", "/api/v1/campaigns", lambda w: "/api/v1/campaigns", READERS, None, None),
+    ("POST", "/api/v1/campaigns", lambda w: "/api/v1/campaigns", WRITERS, _campaign, None),
+    ("GET", "/api/v1/campaigns/export", lambda w: "/api/v1/campaigns/export", EXPORTERS, None,
+     None),
+    ("GET", "/api/v1/campaigns/launches/{job_id}", lambda w: "/api/v1/campaigns/launches/none",
+     READERS, None, None),
+    ("GET", "/api/v1/campaigns/{code}", lambda w: "/api/v1/campaigns/spring", READERS, None,
+     None),
+    ("GET", "/api/v1/campaigns/{code}/plan", lambda w: "/api/v1/campaigns/spring/plan",
+     READERS, None, None),
+    ("POST", "/api/v1/campaigns/{code}/launch", lambda w: "/api/v1/campaigns/nothing/launch",
+     WRITERS, None, None),
+    ("POST", "/api/v1/campaigns/{code}/pause", lambda w: "/api/v1/campaigns/spring/pause",
+     WRITERS, None, None),
+    ("POST", "/api/v1/campaigns/{code}/resume", lambda w: "/api/v1/campaigns/spring/resume",
+     WRITERS, None, None),
+    ("GET", "/api/v1/campaigns/{code}/results", lambda w: "/api/v1/campaigns/spring/results",
+     READERS, None, None),
+    ("GET", "/api/v1/campaigns/{code}/results/export",
+     lambda w: "/api/v1/campaigns/spring/results/export", EXPORTERS, None, None),
+    ("GET", "/api/v1/tasks", lambda w: "/api/v1/tasks", WORKERS, None, None),
+    ("GET", "/api/v1/tasks/export", lambda w: "/api/v1/tasks/export", WRITERS, None, None),
+    ("POST", "/api/v1/tasks/{task_id}/done", lambda w: f"/api/v1/tasks/{w.own_task}/done",
+     WORKERS, lambda w: {"json": {"outcome": "other"}}, None),
+    ("POST", "/api/v1/tasks/{task_id}/skip", lambda w: f"/api/v1/tasks/{w.own_task}/skip",
+     WORKERS, lambda w: {"json": {"reason": "休假"}}, None),
+    ("POST", "/api/v1/tasks/{task_id}/reassign", lambda w: f"/api/v1/tasks/{w.own_task}/reassign",
+     WORKERS, lambda w: {"json": {"to": "cs01"}}, None),
+    ("GET", "/api/v1/policy", lambda w: "/api/v1/policy", READERS, None, None),
+    ("PUT", "/api/v1/policy", lambda w: "/api/v1/policy", {"admin"}, lambda w: {"json": {}},
+     None),
 ]  # fmt: skip
 OPEN = {("GET", "/api/v1/health"), ("GET", "/api/v1/me")}
 SIGNED = {("POST", "/api/v1/webhooks/orders")}

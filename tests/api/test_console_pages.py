@@ -8,6 +8,9 @@ import time
 import pytest
 
 from siyu.console.nav import NAV
+from siyu.db.engine import unit_of_work
+from siyu.engage.content import service as content
+from siyu.engage.content.schemas import TemplateCreate
 from tests.api.conftest import PASSWORD, ROLES, World, log_in
 
 PAGE_ACCESS = {  # who may open each page (written out independently of siyu.accounts.rules)
@@ -203,3 +206,65 @@ def test_the_loyalty_page_without_a_programme_says_what_to_do(world: World) -> N
     english = client.get("/loyalty?lang=en").text
     assert "No loyalty programme yet" in english and "siyu loyalty program apply" in english
     assert "尚未设置会员方案" in client.get("/loyalty?lang=zh-CN").text
+
+
+def test_a_bad_segment_rule_comes_back_in_the_form_and_saves_nothing(world: World) -> None:
+    client, csrf = world.login("operator")
+    form = {"code": "odd", "name": "奇怪", "rule": "stage in [slient]", "csrf_token": csrf}
+    page = client.post("/segments", data=form, headers={"Accept-Language": "zh-CN"})
+    assert page.status_code == 422
+    assert 'id="segment-error"' in page.text and "可选：silent" in page.text
+    assert "stage in [slient]" in page.text  # the rule stays in the form to be fixed
+    assert client.get("/segments/odd").status_code == 404
+    saved = client.post("/segments", data=form | {"rule": "stage in [silent]"},
+                        follow_redirects=False)  # fmt: skip
+    assert saved.status_code == 303 and saved.headers["location"] == "/segments/odd"
+    assert 'id="members-table"' not in client.get("/segments/odd").text  # no profiles: empty
+
+
+def test_a_campaign_from_the_console_form(world: World) -> None:
+    client, csrf = world.login("operator")
+    form = {"code": "form-camp", "segment": "buyers", "channel": "sms", "text": "你好 {product}",
+            "send_at": "2030-05-01T10:00", "control": "15", "offer": "small",
+            "csrf_token": csrf}  # fmt: skip
+    bad = client.post("/campaigns", data=form | {"text": "你好 {nonsense}"})
+    assert bad.status_code == 422 and "nonsense" in bad.text
+    made = client.post("/campaigns", data=form, follow_redirects=False)
+    assert made.headers["location"] == "/campaigns/form-camp"
+    page = client.get("/campaigns/form-camp").text
+    assert 'id="plan-table"' in page and 'id="launch"' in page
+    assert "15%" in page and "小额优惠" in page
+    assert "form-camp" in client.get("/campaigns").text
+
+
+def test_the_task_page_of_customer_service_holds_their_own_tasks(world: World) -> None:
+    client, csrf = world.login("customer_service")
+    page = client.get("/tasks").text
+    assert f'data-task="{world.own_task}"' in page
+    assert f'data-task="{world.other_task}"' not in page
+    other = client.post(f"/tasks/{world.other_task}/skip",
+                        data={"reason": "不是我的", "csrf_token": csrf})  # fmt: skip
+    assert other.status_code == 404
+    done = client.post(f"/tasks/{world.own_task}/skip", data={"reason": "客户出差",
+                       "csrf_token": csrf}, follow_redirects=False)  # fmt: skip
+    assert done.status_code == 303
+    assert "客户出差" in client.get("/tasks").text
+    admin, _ = world.login("admin")
+    assert f'data-task="{world.other_task}"' in admin.get("/tasks").text
+
+
+def test_a_campaign_takes_its_message_from_a_library_template(world: World) -> None:
+    with unit_of_work(world.store.sessions) as session:
+        content.save_template(session, world.workspace_id, TemplateCreate(
+            code="spring-card", title="春季新品", text="{tier}您好，春季新品到了"))  # fmt: skip
+    client, csrf = world.login("operator")
+    form = {"code": "from-template", "segment": "buyers", "channel": "wecom",
+            "send_at": "2030-05-01T10:00", "template": "spring-card",
+            "csrf_token": csrf}  # fmt: skip
+    assert "spring-card · 春季新品" in client.get("/campaigns").text
+    unknown = client.post("/campaigns", data=form | {"template": "nope"})
+    assert unknown.status_code == 422 and "没有模板“nope”" in unknown.text
+    made = client.post("/campaigns", data=form, follow_redirects=False)
+    assert made.status_code == 303
+    variant = client.get("/api/v1/campaigns/from-template").json()["variants"][0]
+    assert variant["content"] == {"text": "{tier}您好，春季新品到了", "title": "春季新品"}

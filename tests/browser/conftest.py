@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from sqlalchemy import func, select
 
 from siyu.accounts import service as accounts
 from siyu.accounts.rules import Role
 from siyu.config import Settings
 from siyu.db.engine import unit_of_work
-from siyu.models import Contact, StaffAccount
+from siyu.models import Contact, StaffAccount, StaffTask
 from siyu.store import open_store
 from siyu.workspaces import service as workspaces
 from tests.fixtures.exports import write_taobao_csv
@@ -65,7 +66,15 @@ def _seed_users(home: Path) -> None:
     try:
         with unit_of_work(store.sessions) as session:
             ws = workspaces.require(session, "demo")
-            staff = session.query(StaffAccount).filter_by(workspace_id=ws.id).first()
+            # customer service works the staff account with the longest list today
+            staff = session.scalar(
+                select(StaffAccount)
+                .outerjoin(StaffTask, StaffTask.staff_account_id == StaffAccount.id)
+                .where(StaffAccount.workspace_id == ws.id)
+                .group_by(StaffAccount.id)
+                .order_by(func.count(StaffTask.id).desc(), StaffAccount.id)
+                .limit(1)
+            )
             assert staff is not None
             for name, role in USERS.items():
                 code = staff.code if role is Role.CUSTOMER_SERVICE else ""
@@ -78,7 +87,8 @@ def _seed_users(home: Path) -> None:
 
 @pytest.fixture(scope="session")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
-    """siyu init, a 2,000-order demo brand, the daily run, users, then `uvicorn` on a free port."""
+    """siyu init, a 2,000-order demo brand, the daily run, today's tasks, users, then
+    `uvicorn` on a free port."""
     home = tmp_path_factory.mktemp("browser")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SIYU_")}
     env |= {"SIYU_HOME": str(home), "SIYU_LOCALE": "zh-CN", "SIYU_WORKSPACE": "demo"}
@@ -86,6 +96,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     _siyu(env, "demo", "load", "--orders", "2000", "--seed", "7")
     _siyu(env, "import", "orders", str(write_taobao_csv(home)))  # known buyers to search for
     _siyu(env, "run")
+    _siyu(env, "tasks", "generate")  # today's lists for the staff accounts
     _seed_users(home)
     port = _free_port()
     server = subprocess.Popen(

@@ -119,17 +119,6 @@ def test_browse_filter_and_download_customers(page: Page, console: Console) -> N
     expect(page.locator("h1")).to_contain_text("客户 #")
 
 
-def test_segments_and_campaigns_say_what_they_will_do(page: Page, console: Console) -> None:
-    log_in(page, console, "operator")
-    for key in ("segments", "campaigns"):
-        page.click(f"[data-nav={key}]")
-        expect(page.locator(".upcoming")).to_contain_text("此页面将显示")
-        expect(page.locator(".upcoming .next-steps a").first).to_be_visible()
-        shot(page, f"empty-{key}")
-    page.click(".upcoming .next-steps a >> nth=0")
-    expect(page).to_have_url(re.compile(r"/customers\?stage=silent"))
-
-
 def test_customer_service_sees_only_their_customers(page: Page, console: Console) -> None:
     log_in(page, console, "cs")
     expect(page).to_have_url(re.compile(r"/customers$"))

@@ -35,6 +35,7 @@ class Permission(StrEnum):
     LOYALTY_READ = "loyalty:read"
     LOYALTY_WRITE = "loyalty:write"
     LOYALTY_MANAGE = "loyalty:manage"
+    POLICY_WRITE = "policy:write"
     USERS_MANAGE = "users:manage"
     API_KEYS_MANAGE = "api_keys:manage"
 

@@ -354,3 +354,56 @@ def operating_lines(table: dict[str, Any], _: Gettext) -> Chart:
             margin={"l": 64, "r": 64, "t": 32, "b": 48},
         ),
     }  # fmt: skip
+
+
+def revenue_by_arm(arms: Sequence[tuple[str, int, int]], _: Gettext) -> Chart:
+    """Revenue per customer of each campaign arm (label, customers, revenue in fen)."""
+    colours = {_("treatment"): ACCENT, _("control"): PUBLIC, _("holdout"): MUTED}
+    per = [
+        round(revenue / customers / 100, 2) if customers else 0 for _l, customers, revenue in arms
+    ]
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "x": [a[0] for a in arms],
+                "y": per,
+                "marker": {"color": [colours.get(a[0], ACCENT) for a in arms]},
+                "texttemplate": "¥%{y:,.2f}",
+                "textposition": "outside",
+                "hovertemplate": "%{x}: ¥%{y:,.2f}<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            yaxis={"tickprefix": "¥", "gridcolor": "#eef0f4",
+                   "title": {"text": _("Revenue per customer")}},
+        ),
+    }  # fmt: skip
+
+
+def uplift(rows: Sequence[tuple[str, float, float, float]], _: Gettext) -> Chart:
+    """Each comparison's difference with its confidence interval (label, difference, low,
+    high), in percentage points of conversion."""
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": [round(r[1] * 100, 2) for r in rows],
+                "y": [r[0] for r in rows],
+                "error_x": {
+                    "type": "data", "symmetric": False,
+                    "array": [round((r[3] - r[1]) * 100, 2) for r in rows],
+                    "arrayminus": [round((r[1] - r[2]) * 100, 2) for r in rows],
+                    "color": ACCENT,
+                },
+                "marker": {"color": ACCENT, "size": 10},
+                "hovertemplate": "%{y}: %{x:+.2f} pp<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            xaxis={"ticksuffix": " pp", "zeroline": True, "zerolinecolor": "#d64545",
+                   "title": {"text": _("Uplift in conversion over the baseline")}},
+            margin={"l": 200, "r": 16, "t": 16, "b": 48},
+        ),
+    }  # fmt: skip

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends
 
 from siyu.console.pages import (
     auth,
+    campaigns,
     channels,
     codes,
     cohorts,
@@ -16,8 +17,9 @@ from siyu.console.pages import (
     landing,
     loyalty,
     overview,
+    segments,
     settings,
-    upcoming,
+    tasks,
 )
 from siyu.web.deps import check_csrf
 
@@ -28,12 +30,14 @@ PAGES = (
     cohorts,
     figures,
     customers,
+    segments,
     groups,
     codes,
     loyalty,
+    tasks,
+    campaigns,
     imports,
     settings,
-    upcoming,
     landing,
 )
 

@@ -31,4 +31,23 @@ CODES: Final = (
     N_("orders"), N_("products"), N_("contacts"), N_("costs"),
     # job states
     N_("queued"), N_("running"), N_("done"), N_("failed"),
+    # campaigns: statuses, channels, offers, arms, populations, metrics
+    N_("draft"), N_("launching"), N_("launched"), N_("paused"),
+    N_("email"), N_("webhook"), N_("console"), N_("staff"),
+    N_("none"), N_("small"), N_("large"), N_("major"),
+    N_("treatment"), N_("control"), N_("holdout"), N_("all"), N_("eligible"),
+    N_("conversion"), N_("revenue_per_customer_fen"), N_("repurchase"),
+    # outbox message statuses
+    N_("pending"), N_("held"), N_("sending"), N_("sent"), N_("cancelled"), N_("dead"),
+    N_("suppressed"),
+    # why the contact policy held a message back
+    N_("no_consent"), N_("opted_out"), N_("unreachable"), N_("stage_rule"), N_("cap_day"),
+    N_("cap_week"), N_("cap_month"), N_("promotion_cap_day"), N_("promotion_cap_week"),
+    N_("promotion_cap_month"), N_("channel_cap_day"), N_("channel_cap_week"),
+    N_("channel_cap_month"), N_("staff_capacity"), N_("outbid"),
+    # daily tasks: reasons, statuses, outcomes; why a product is suggested
+    N_("due_repurchase"), N_("slipping"), N_("deleted_us"), N_("high_value_unserved"),
+    N_("open"), N_("skipped"), N_("purchased"), N_("replied"), N_("no_reply"), N_("declined"),
+    N_("wrong_contact"), N_("other"),
+    N_("co_purchase"), N_("implicit"), N_("trial_to_main"), N_("popular"), N_("refill"),
 )  # fmt: skip

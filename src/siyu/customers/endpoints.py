@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -17,7 +18,7 @@ from siyu.orders import repository as orders
 from siyu.orders.endpoints import order_reads
 from siyu.orders.schemas import OrderRead
 from siyu.web.deps import Db, Locale, require, store_of
-from siyu.web.export import EXPORT_RESPONSES, ExportFormat, export_response, yuan
+from siyu.web.export import EXPORT_RESPONSES, Cell, ExportFormat, export_response, yuan
 from siyu.web.pagination import Page, Paging
 
 router = APIRouter(tags=["customers"])
@@ -116,11 +117,13 @@ def export_customers(
 ) -> Response:
     """Every customer matching the filters as CSV or XLSX (identities masked)."""
     rows, _ = find_customers(request, db, principal, filters, limit=None)
-    cells = (
-        (r[0], r[2], r[1], r[3], r[4], r[5], yuan(r[6]), yuan(r[7]), r[8], r[9], r[10])
-        for r in rows
-    )
-    return export_response("customers", EXPORT_HEADERS, cells, format)
+    return export_response("customers", EXPORT_HEADERS, export_cells(rows), format)
+
+
+def export_cells(rows: Iterable[Any]) -> Iterator[tuple[Cell, ...]]:
+    """Customer list rows as the cells of EXPORT_HEADERS (amounts in yuan)."""
+    for r in rows:
+        yield (r[0], r[2], r[1], r[3], r[4], r[5], yuan(r[6]), yuan(r[7]), r[8], r[9], r[10])
 
 
 def check_access(db: Session, principal: Principal, customer_id: int) -> None:

@@ -22,6 +22,10 @@ class SiyuError(Exception):
         """Return the message in the given locale."""
         return translate(self.key, locale, **self.params)
 
+    def details(self, locale: str = "en") -> list[dict[str, Any]] | None:
+        """Where the input is wrong, as API error details (None: the message says it all)."""
+        return None
+
 
 class NotFoundError(SiyuError):
     """A record that does not exist (in this workspace)."""

@@ -486,6 +486,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Campaign '{code}' has not been launched: there are no results yet.",
         "zh-CN": "活动“{code}”尚未发布，还没有结果。",
     },
+    "campaign.not_pausable": {
+        "en": "Campaign '{code}' is {status}: only a launched campaign can be paused.",
+        "zh-CN": "活动“{code}”状态为 {status}：只有已发布的活动可以暂停。",
+    },
+    "campaign.not_paused": {
+        "en": "Campaign '{code}' is {status}, not paused: there is nothing to resume.",
+        "zh-CN": "活动“{code}”状态为 {status}，并未暂停，无需恢复。",
+    },
+    "content.template_unknown": {
+        "en": "No template '{code}' in the library. `siyu content list` shows them.",
+        "zh-CN": "素材库中没有模板“{code}”。可用 `siyu content list` 查看。",
+    },
     "content.banned_words": {
         "en": "The text holds banned words ({found}); change it before it can be scheduled. "
         "`siyu content banned` lists the words.",

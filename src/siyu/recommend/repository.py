@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from siyu.db import bulk
 from siyu.models import CustomerRecommendation, Product
 
+IN_CHUNK = 1_000
+
 
 def replace_recommendations(
     session: Session,
@@ -66,3 +68,26 @@ def list_for_customer(
         .limit(limit)
     )  # fmt: skip
     return [RecommendedProduct(*row) for row in rows]
+
+
+def top_for_customers(
+    session: Session, workspace_id: int, customer_ids: Sequence[int], top: int
+) -> dict[int, list[dict[str, Any]]]:
+    """The published top products of each customer that has any, best first, as
+    {product_id, sku, name, reason} (customers without recommendations are left out)."""
+    r = CustomerRecommendation
+    found: dict[int, list[dict[str, Any]]] = {}
+    ids = sorted(set(customer_ids))
+    for start in range(0, len(ids), IN_CHUNK):
+        rows = session.execute(
+            select(r.customer_id, r.product_id, Product.sku, Product.name, r.reason)
+            .join(Product, Product.id == r.product_id)
+            .where(r.workspace_id == workspace_id, r.rank <= top)
+            .where(r.customer_id.in_(ids[start : start + IN_CHUNK]))
+            .order_by(r.customer_id, r.rank)
+        )
+        for customer, product, sku, name, reason in rows:
+            found.setdefault(customer, []).append(
+                {"product_id": product, "sku": sku, "name": name, "reason": reason}
+            )
+    return found

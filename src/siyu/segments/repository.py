@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from siyu.consent import repository as consent_repository
 from siyu.db import bulk
 from siyu.db.columns import Source, epoch_of, read_columns
-from siyu.models import Channel, Contact, CustomerProfile, CustomerTag, Segment
+from siyu.models import Channel, Contact, Customer, CustomerProfile, CustomerTag, Segment
 from siyu.models.contact_policy import ContactTouch
 
 COUNTED = ("reserved", "sent")
@@ -171,3 +171,32 @@ def remove_tags(session: Session, workspace_id: int, customer_ids: Sequence[int]
         )
         removed += int(getattr(result, "rowcount", 0) or 0)
     return removed
+
+
+def tag_counts(session: Session, workspace_id: int) -> list[tuple[str, int]]:
+    """Every tag of the workspace with the number of customers carrying it, by tag."""
+    rows = session.execute(
+        select(CustomerTag.tag, func.count())
+        .where(CustomerTag.workspace_id == workspace_id)
+        .group_by(CustomerTag.tag)
+        .order_by(CustomerTag.tag)
+    )
+    return [(r[0], int(r[1])) for r in rows]
+
+
+def missing_customers(
+    session: Session, workspace_id: int, customer_ids: Sequence[int]
+) -> list[int]:
+    """The ids that are not customers of this workspace."""
+    ids = sorted(set(customer_ids))
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        found.update(
+            session.scalars(
+                select(Customer.id).where(
+                    Customer.workspace_id == workspace_id,
+                    Customer.id.in_(ids[start : start + 500]),
+                )
+            )
+        )
+    return [i for i in ids if i not in found]

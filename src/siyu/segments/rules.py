@@ -168,6 +168,13 @@ class RuleError(ValidationError):
 
     key = "segment.rule_invalid"
 
+    def details(self, locale: str = "en") -> list[dict[str, Any]] | None:
+        """The bad part of the rule: a tree path ($.all[1].value) or a character (pos 17)."""
+        where = self.params.get("path") or (f"pos {self.params['pos']}"
+                                             if "pos" in self.params else "$")  # fmt: skip
+        return [{"loc": ["body", "rule", str(where)], "msg": self.message(locale),
+                 "type": self.key}]  # fmt: skip
+
 
 def _choices(word: str, known: Sequence[str]) -> str:
     close = difflib.get_close_matches(word, known, n=3, cutoff=0.6)

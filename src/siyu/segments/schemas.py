@@ -49,3 +49,37 @@ class SegmentCount(BaseModel):
     total: int
     by_stage: dict[str, int]
     seconds: float
+
+
+TAG_PATTERN = r"^[^\s,\[\]()'\"]{1,64}$"
+
+
+class FieldRead(BaseModel):
+    """A field rules can test, with its operators and closed values."""
+
+    name: str
+    kind: str
+    source: str
+    label: str
+    ops: list[str]
+    values: list[str] | None
+
+
+class TagRead(BaseModel):
+    """A tag and how many customers carry it."""
+
+    tag: str
+    customers: int
+
+
+class TagChange(BaseModel):
+    """Customers to tag or untag."""
+
+    customer_ids: list[int] = Field(min_length=1, max_length=10_000)
+
+
+class TagChanged(BaseModel):
+    """What a tag change did."""
+
+    tag: str
+    changed: int

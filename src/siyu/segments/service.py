@@ -19,6 +19,7 @@ from siyu.models import Segment
 from siyu.segments import repository
 from siyu.segments.rules import (
     FIELDS,
+    OPS,
     Node,
     SegmentData,
     SetColumn,
@@ -29,7 +30,15 @@ from siyu.segments.rules import (
     sources,
     to_tree,
 )
-from siyu.segments.schemas import SegmentCount, SegmentCreate, SegmentRead, SegmentUpdate
+from siyu.segments.schemas import (
+    FieldRead,
+    SegmentCount,
+    SegmentCreate,
+    SegmentRead,
+    SegmentUpdate,
+    TagChanged,
+    TagRead,
+)
 
 SECONDS_PER_DAY = 86_400.0
 _PROFILE_COLUMNS = {
@@ -271,3 +280,40 @@ def count_segment(
     segment.last_count, segment.counted_at = result.count, now
     session.flush()
     return result
+
+
+def field_catalogue(session: Session, workspace_id: int, locale: str) -> list[FieldRead]:
+    """Every field rules can test, labelled in the caller's language, with its operators and
+    values (the workspace's channel codes for entry_channel)."""
+    vocab = vocabularies(session, workspace_id)
+    return [
+        FieldRead(
+            name=spec.name,
+            kind=spec.kind,
+            source=spec.source,
+            label=spec.zh if locale == "zh-CN" else spec.en,
+            ops=list(OPS[spec.kind]),
+            values=list(spec.values or vocab.get(spec.name, [])) or None,
+        )
+        for spec in FIELDS.values()
+    ]
+
+
+def list_tags(session: Session, workspace_id: int) -> list[TagRead]:
+    """Every tag with the number of customers carrying it."""
+    return [TagRead(tag=t, customers=n) for t, n in repository.tag_counts(session, workspace_id)]
+
+
+def change_tag(
+    session: Session, workspace_id: int, tag: str, customer_ids: Sequence[int], *, add: bool
+) -> TagChanged:
+    """Tag (or untag) customers; an id that is not a customer here changes nothing at all."""
+    missing = repository.missing_customers(session, workspace_id, customer_ids)
+    if missing:
+        raise NotFoundError("customer.not_found", ident=missing[0])
+    if add:
+        changed = repository.add_tags(session, workspace_id, [(c, tag) for c in customer_ids],
+                                      "manual")  # fmt: skip
+    else:
+        changed = repository.remove_tags(session, workspace_id, customer_ids, tag)
+    return TagChanged(tag=tag, changed=changed)

@@ -9,6 +9,9 @@ from siyu import __version__
 from siyu.accounts import endpoints as accounts
 from siyu.channels import endpoints as channel_codes
 from siyu.customers import endpoints as customers
+from siyu.engage.campaigns import endpoints as campaigns
+from siyu.engage.policy import endpoints as policy
+from siyu.engage.tasks import endpoints as tasks
 from siyu.figures import endpoints as figures
 from siyu.groups import endpoints as groups
 from siyu.imports import endpoints as imports
@@ -16,6 +19,7 @@ from siyu.loyalty import endpoints as loyalty
 from siyu.orders import endpoints as orders
 from siyu.overview import endpoints as overview
 from siyu.referral import endpoints as referral
+from siyu.segments import endpoints as segments
 from siyu.web.deps import check_csrf
 from siyu.web.errors import ERROR_RESPONSES
 from siyu.webhooks import endpoints as webhooks
@@ -33,6 +37,10 @@ DOMAINS = (
     channel_codes,
     groups,
     referral,
+    segments,
+    campaigns,
+    tasks,
+    policy,
 )
 
 

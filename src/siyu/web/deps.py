@@ -110,14 +110,16 @@ def forbidden(principal: Principal, permission: Permission) -> PermissionDeniedE
     )
 
 
-def require(permission: Permission) -> Any:
-    """A dependency that returns the caller when it holds `permission` (API: 401 / 403)."""
+def require(permission: Permission, *more: Permission) -> Any:
+    """A dependency that returns the caller when it holds `permission` and any `more`
+    (API: 401 / 403 naming the first one missing)."""
 
     async def dependency(principal: OptionalPrincipal) -> Principal:
         if principal is None:
             raise AuthenticationError()
-        if not principal.can(permission):
-            raise forbidden(principal, permission)
+        for needed in (permission, *more):
+            if not principal.can(needed):
+                raise forbidden(principal, needed)
         return principal
 
     return Depends(dependency)

@@ -93,6 +93,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(SiyuError)
     async def siyu_error(request: Request, exc: SiyuError) -> Response:
+        details = exc.details(request_locale(request)) if _is_api(request) else None
+        if details is not None:
+            return error_json(request, exc.status_code, exc.key, exc.params, details)
         return _respond(request, exc.status_code, exc.key, exc.params)
 
     @app.exception_handler(LoginRequiredError)

@@ -29,7 +29,8 @@ def _page(
     rows, total = orders.list_batches(
         db, principal.workspace_id, offset=paging.offset, limit=paging.per_page
     )
-    jobs = [job_read(j, locale) for j in runner(request).list(principal.workspace_id)[:10]]
+    jobs = [job_read(j, locale) for j in runner(request).list(principal.workspace_id)
+            if j.kind.startswith("import:")][:10]  # fmt: skip
     return render(
         request, "imports.html", principal, active="imports", error=error,
         batches=paging.wrap([batch_read(b) for b in rows], total), jobs=jobs,
@@ -68,7 +69,7 @@ async def upload(
 def job_page(job_id: str, request: Request, locale: Locale, principal: Reader) -> Response:
     """Progress of an import; when it is done, what it did and its rejects."""
     job = runner(request).get(principal.workspace_id, job_id)
-    if job is None:
+    if job is None or not job.kind.startswith("import:"):
         raise NotFoundError("job.not_found", ident=job_id)
     return render(
         request, "import_job.html", principal, active="imports", job=job_read(job, locale)

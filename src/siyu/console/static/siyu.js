@@ -1,4 +1,5 @@
-/* siyu console: charts (Plotly, served by siyu), tabs, job progress, confirmations. */
+/* siyu console: charts (Plotly, served by siyu), tabs, job progress, confirmations, the
+   segment rule editor's live count. */
 (function () {
   "use strict";
 
@@ -44,12 +45,13 @@
 
   function pollJob(card) {
     var id = card.dataset.job;
+    var url = card.dataset.jobUrl || "/api/v1/jobs/" + id;
     if (card.dataset.status !== "queued" && card.dataset.status !== "running") return;
     var bar = document.getElementById("job-bar");
     var stage = document.getElementById("job-stage");
     var stages = card.dataset.stages ? JSON.parse(card.dataset.stages) : null;
     function tick() {
-      fetch("/api/v1/jobs/" + id, {headers: {"Accept": "application/json"}})
+      fetch(url, {headers: {"Accept": "application/json"}})
         .then(function (r) { return r.json(); })
         .then(function (job) {
           if (job.status === "done" || job.status === "failed") { window.location.reload(); return; }
@@ -74,7 +76,47 @@
     });
   }
 
+  function ruleEditor(form) {
+    var rule = form.querySelector("#rule");
+    var count = document.getElementById("rule-count");
+    var error = document.getElementById("rule-error");
+    var lang = document.documentElement.lang || "zh-CN";
+    var timer = null, asked = 0;
+    function show() {
+      var text = rule.value.trim();
+      var mine = ++asked;
+      if (!text) { count.textContent = ""; error.textContent = ""; return; }
+      count.textContent = count.dataset.waiting;
+      fetch("/api/v1/segments/preview?rule=" + encodeURIComponent(text),
+            {headers: {"Accept": "application/json", "Accept-Language": lang}})
+        .then(function (r) { return r.json().then(function (body) { return [r.ok, body]; }); })
+        .then(function (answer) {
+          if (mine !== asked) return;  // a later keystroke has asked again
+          if (answer[0]) {
+            count.textContent = count.dataset.label + " " + answer[1].count.toLocaleString(lang);
+            count.dataset.count = answer[1].count;
+            error.textContent = "";
+          } else {
+            count.textContent = "";
+            delete count.dataset.count;
+            error.textContent = answer[1].error.message;
+          }
+        })
+        .catch(function () { count.textContent = ""; });
+    }
+    rule.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(show, 300);
+    });
+    form.querySelectorAll("[data-example]").forEach(function (el) {
+      el.addEventListener("click", function () { rule.value = el.dataset.example; show(); });
+    });
+    if (rule.value.trim()) show();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var editor = document.querySelector("[data-rule-editor]");
+    if (editor) ruleEditor(editor);
     drawVisible();
     tabs();
     confirmations();

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from siyu.db import bulk
 from siyu.db.columns import fetch_columns, ints
-from siyu.models import Campaign, CampaignMember, CampaignVariant, Order, Segment
+from siyu.models import Campaign, CampaignMember, CampaignVariant, Order, OutboxMessage, Segment
 
 COUNTED_STATUSES = ("paid", "shipped", "completed")
 
@@ -119,3 +119,34 @@ def segment_rule(session: Session, segment_id: int | None) -> dict[str, Any] | N
     if segment_id is None:
         return None
     return session.scalar(select(Segment.rule).where(Segment.id == segment_id))
+
+
+def hold_messages(session: Session, campaign_id: int, *, held: bool) -> int:
+    """Hold a campaign's messages not yet sent (pending → held), or release them (held →
+    pending); return how many changed. The worker claims only pending messages."""
+    before, after = ("pending", "held") if held else ("held", "pending")
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.source_kind == "campaign", OutboxMessage.source_id == campaign_id)
+        .where(OutboxMessage.status == before)
+        .values(status=after),
+        execution_options={"synchronize_session": False},
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def message_counts(session: Session, campaign_id: int) -> dict[str, int]:
+    """A campaign's outbox messages by status (pending, held, sending, sent, failed …)."""
+    rows = session.execute(
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.source_kind == "campaign", OutboxMessage.source_id == campaign_id)
+        .group_by(OutboxMessage.status)
+    )
+    return {r[0]: int(r[1]) for r in rows}
+
+
+def segment_code(session: Session, segment_id: int | None) -> str | None:
+    """The code of a segment (None when there is none, or it was deleted)."""
+    if segment_id is None:
+        return None
+    return session.scalar(select(Segment.code).where(Segment.id == segment_id))

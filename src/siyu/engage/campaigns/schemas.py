@@ -155,3 +155,34 @@ class CampaignResults(BaseModel):
     confidence: float
     arms: dict[str, ArmFigures]
     comparisons: list[Comparison]
+
+
+class CampaignDetail(CampaignRead):
+    """A campaign with its segment, variants, and its messages by delivery status."""
+
+    segment: str | None
+    variants: list[VariantSpec]
+    messages: dict[str, int]
+
+
+class PauseReport(BaseModel):
+    """What pausing or resuming did."""
+
+    code: str
+    status: str
+    messages: int = Field(description="Messages held (pause) or released (resume).")
+
+
+class LaunchJob(BaseModel):
+    """A launch running in the background and how far it got."""
+
+    id: str
+    campaign: str
+    status: str = Field(description="queued, running, done or failed.")
+    done: int
+    total: int | None
+    fraction: float | None
+    started_at: datetime
+    finished_at: datetime | None
+    result: LaunchReport | None
+    error: dict[str, str] | None = Field(default=None, description="code and message")

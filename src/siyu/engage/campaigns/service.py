@@ -40,12 +40,16 @@ from siyu.engage.campaigns.rules import (
 from siyu.engage.campaigns.schemas import (
     ArmFigures,
     CampaignCreate,
+    CampaignDetail,
     CampaignPlan,
     CampaignRead,
     CampaignResults,
     Comparison,
+    PauseReport,
+    VariantSpec,
 )
 from siyu.engage.content import service as content
+from siyu.engage.playbooks import service as playbooks
 from siyu.engage.policy import repository as policy_repository
 from siyu.engage.policy import service as policy
 from siyu.engage.policy.rules import CHANNEL_REASONS, expected_value
@@ -135,6 +139,41 @@ def list_campaigns(session: Session, workspace_id: int) -> list[CampaignRead]:
     return [
         CampaignRead.model_validate(c) for c in repository.list_campaigns(session, workspace_id)
     ]
+
+
+def detail(session: Session, workspace_id: int, code: str) -> CampaignDetail:
+    """A campaign with its segment's code, its variants and its messages by status."""
+    campaign = require_campaign(session, workspace_id, code)
+    segment = repository.segment_code(session, campaign.segment_id)
+    variants = [VariantSpec(code=v.code, weight=v.weight, content=v.content,
+                            by_channel=v.by_channel)
+                for v in repository.variants_of(session, campaign.id)]  # fmt: skip
+    return CampaignDetail.model_validate(
+        CampaignRead.model_validate(campaign).model_dump()
+        | {"segment": segment, "variants": variants,
+           "messages": repository.message_counts(session, campaign.id)}
+    )  # fmt: skip
+
+
+def pause(session: Session, workspace_id: int, code: str) -> PauseReport:
+    """Pause a launched campaign: its messages not yet sent are held until it resumes (the
+    contact slots stay reserved; the worker checks consent again when they go)."""
+    campaign = require_campaign(session, workspace_id, code)
+    if campaign.status != "launched":
+        raise ValidationError("campaign.not_pausable", code=code, status=campaign.status)
+    held = repository.hold_messages(session, campaign.id, held=True)
+    repository.set_status(session, campaign.id, "paused")
+    return PauseReport(code=code, status="paused", messages=held)
+
+
+def resume(session: Session, workspace_id: int, code: str) -> PauseReport:
+    """Resume a paused campaign: its held messages are released to the worker."""
+    campaign = require_campaign(session, workspace_id, code)
+    if campaign.status != "paused":
+        raise ValidationError("campaign.not_paused", code=code, status=campaign.status)
+    released = repository.hold_messages(session, campaign.id, held=False)
+    repository.set_status(session, campaign.id, "launched")
+    return PauseReport(code=code, status="launched", messages=released)
 
 
 @dataclass
@@ -374,6 +413,13 @@ def _enqueue_on(
 ) -> list[int]:
     variants = repository.variants_of(session, campaign.id)
     brand = policy_repository.workspace_name(session, workspace_id)
+    wants_product = any(
+        "{product}" in text
+        for v in variants
+        for text in {**v.content, **v.by_channel.get(channel, {})}.values()
+    )
+    suggested = playbooks.suggest_products(
+        session, workspace_id, treated.ids[rows].tolist()) if wants_product else {}  # fmt: skip
     stages = _labels(lifecycle.STAGES, lifecycle.STAGE_LABELS["zh-CN"], treated.stage[rows])
     tiers = _labels(ladder.TIERS, ladder.TIER_LABELS["zh-CN"], treated.tier[rows])
     payloads = []
@@ -381,10 +427,12 @@ def _enqueue_on(
         variant = variants[int(treated.variant[row])]
         texts = {**variant.content, **variant.by_channel.get(channel, {})}
         days = treated.days_since[row]
-        values = {"stage": stages[i], "tier": tiers[i], "brand": brand, "product": "",
-                  "offer": texts.get("offer", ""),
+        product = suggested.get(int(treated.ids[row]), [None])[0]
+        values = {"stage": stages[i], "tier": tiers[i], "brand": brand,
+                  "product": product["name"] if product else "", "offer": texts.get("offer", ""),
                   "days_since_purchase": "" if np.isnan(days) else str(int(days))}  # fmt: skip
-        payloads.append(render(texts, values) | {"variant": variant.code})
+        extra = {"products": [product]} if product else {}
+        payloads.append(render(texts, values) | {"variant": variant.code} | extra)
     customers = treated.ids[rows].tolist()
     keys = [idempotency_key("campaign", campaign.id, c) for c in customers]
     staff = reserved.staff_ids[rows].tolist()

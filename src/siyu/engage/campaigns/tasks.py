@@ -27,8 +27,11 @@ def launch(
     now: datetime,
     chunk: int = CHUNK,
     progress: Progress | None = None,
+    committed: bool = True,
 ) -> LaunchReport:
-    """Launch a draft campaign (or resume an interrupted launch) chunk by chunk."""
+    """Launch a draft campaign (or resume an interrupted launch) chunk by chunk
+    (``committed``: read the audience through the forked fast reader; a server thread
+    reads it through its session instead, since forking a threaded server is unsafe)."""
     started = time.perf_counter()
     with unit_of_work(sessions) as session:
         campaign = service.require_campaign(session, workspace_id, code)
@@ -41,7 +44,7 @@ def launch(
                           seconds=0.0)  # fmt: skip
     with unit_of_work(sessions) as session:
         campaign = service.require_campaign(session, workspace_id, code)
-        people = service.audience(session, workspace_id, campaign, now, committed=True)
+        people = service.audience(session, workspace_id, campaign, now, committed=committed)
     total = int(people.ids.size)
     for start in range(0, total, chunk):
         with unit_of_work(sessions) as session:

@@ -19,7 +19,7 @@ from siyu.engage.content.schemas import (
     TemplateRead,
 )
 from siyu.engage.policy import repository as settings_repository
-from siyu.kit.errors import ValidationError
+from siyu.kit.errors import NotFoundError, ValidationError
 from siyu.models import ContentTemplate, SopPlan
 from siyu.segments import service as segments
 
@@ -76,6 +76,14 @@ def save_template(session: Session, workspace_id: int, data: TemplateCreate) -> 
         setattr(template, name, getattr(data, name))
     session.flush()
     return TemplateRead.model_validate(template)
+
+
+def template_texts(session: Session, workspace_id: int, code: str) -> dict[str, str]:
+    """The texts a campaign variant takes from a library template (text, and title)."""
+    template = repository.get_template(session, workspace_id, code)
+    if template is None:
+        raise NotFoundError("content.template_unknown", code=code)
+    return {"text": template.text} | ({"title": template.title} if template.title else {})
 
 
 def list_templates(session: Session, workspace_id: int) -> list[TemplateRead]:

@@ -12,7 +12,7 @@ outbox; group and Moments posts keep to their per-day limits and out of the quie
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -36,6 +36,7 @@ from siyu.engage.policy.schemas import ContactPolicy
 from siyu.messaging import service as outbox
 from siyu.messaging.rules import idempotency_key
 from siyu.models import ContentTemplate, Segment, SopPlan
+from siyu.recommend import repository as recommendations
 from siyu.segments import service as segments
 from siyu.segments.rules import Node, SegmentData, evaluate, parse_rule
 
@@ -44,10 +45,20 @@ FIELDS = ("stage", "tier", "p_alive", "expected_spend_fen", "net_paid_fen", "n_p
           "days_since_purchase")  # fmt: skip
 FALLBACK_ORDER_VALUE_FEN = 10_000.0
 
-Suggest = Callable[[Session, int, Sequence[int]], dict[int, dict[str, Any]]]
-suggest_products: Suggest = repository.last_products
-"""Products to suggest per customer. The default suggests what they bought last (a refill);
-the next-best-product engine replaces this function when it is installed."""
+REFILL = "refill"
+
+
+def suggest_products(
+    session: Session, workspace_id: int, customer_ids: Sequence[int], *, top: int = 1
+) -> dict[int, list[dict[str, Any]]]:
+    """Products to suggest per customer, best first: the published next-best products
+    (`siyu recommend`); a customer with none published (never ran, or a newcomer since) gets
+    what they bought last, as a refill. Customers who never bought anything get none."""
+    found = recommendations.top_for_customers(session, workspace_id, customer_ids, top)
+    missing = [c for c in customer_ids if c not in found]
+    for customer, product in repository.last_products(session, workspace_id, missing).items():
+        found[customer] = [product | {"reason": REFILL}]
+    return found
 
 
 def get_playbooks(session: Session, workspace_id: int) -> Playbooks:
@@ -175,7 +186,8 @@ def _queue(
 ) -> None:
     ids = data.customer_ids[rows].tolist()
     wants_product = any("{product}" in v for v in message.content.values())
-    products = suggest_products(session, workspace_id, ids) if wants_product else {}
+    suggested = suggest_products(session, workspace_id, ids) if wants_product else {}
+    products = {c: found[0] for c, found in suggested.items()}
     stages = np.asarray([*lifecycle.STAGE_LABELS["zh-CN"], ""], dtype=object)
     tiers = np.asarray([*ladder.TIER_LABELS["zh-CN"], ""], dtype=object)
     stage, tier = data.columns["stage"][rows], data.columns["tier"][rows]

@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from siyu.customers import repository as customers
 from siyu.db import bulk
 from siyu.db.columns import Source, epoch_of, read_columns
 from siyu.models import Contact, StaffAccount, StaffTask
@@ -89,3 +90,16 @@ def open_count(session: Session, staff_id: int, day: date) -> int:
         )
         or 0
     )
+
+
+def masked_customers(
+    session: Session, workspace_id: int, customer_ids: Sequence[int]
+) -> dict[int, str | None]:
+    """Each customer's masked identity as lists show it (a phone first)."""
+    found: dict[int, str | None] = {}
+    ids = sorted(set(customer_ids))
+    for start in range(0, len(ids), 1_000):
+        chunk = ids[start : start + 1_000]
+        rows, _ = customers.list_customers(session, workspace_id, ids=chunk, limit=len(chunk))
+        found.update((r[0], r[2]) for r in rows)
+    return found

@@ -48,3 +48,22 @@ class GenerateReport(BaseModel):
     held_back: dict[str, int]
     by_reason: dict[str, int]
     by_staff: dict[str, int]
+
+
+class TaskView(TaskRead):
+    """A task as a staff member's list shows it: who works it and whom it is about (masked)."""
+
+    staff: str
+    customer: str | None = Field(description="A masked identity of the customer.")
+
+
+class TaskSkip(BaseModel):
+    """Why a task is skipped."""
+
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class TaskReassign(BaseModel):
+    """The staff account a task moves to."""
+
+    to: str = Field(min_length=1, max_length=64)

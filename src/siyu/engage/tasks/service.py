@@ -21,7 +21,7 @@ from siyu.engage.policy import repository as policy_repository
 from siyu.engage.policy import service as policy
 from siyu.engage.tasks import repository
 from siyu.engage.tasks.rules import REASONS, best_reason, ranks_within, reason_masks
-from siyu.engage.tasks.schemas import GenerateReport, TaskDone, TaskRead
+from siyu.engage.tasks.schemas import GenerateReport, TaskDone, TaskRead, TaskView
 from siyu.kit.errors import NotFoundError, ValidationError
 from siyu.models import StaffTask
 from siyu.segments import service as segments
@@ -31,6 +31,8 @@ FIELDS = ("stage", "tier", "p_alive", "expected_spend_fen", "net_paid_fen", "n_p
           "days_since_purchase", "days_to_due", "cycle_days", "clv_fen",
           "days_since_touch")  # fmt: skip
 WORK_HOUR = 10
+SUGGESTED = 3
+"""Products suggested on a task (the script names the first)."""
 
 
 def local_day(now: datetime, zone: str) -> date:
@@ -110,16 +112,16 @@ def _write(
     scripts: dict[str, str],
 ) -> None:
     ids = customers.tolist()
-    products = playbooks.suggest_products(session, workspace_id, ids)
+    products = playbooks.suggest_products(session, workspace_id, ids, top=SUGGESTED)
     names = [REASONS[r] for r in reasons.tolist()]
     script = [
         render({"text": scripts.get(name, "")},
-               {"product": products[c]["name"] if c in products else ""})["text"][:500]
+               {"product": products[c][0]["name"] if c in products else ""})["text"][:500]
         for c, name in zip(ids, names, strict=True)
     ]  # fmt: skip
     repository.add_tasks(session, {
         "customer_id": ids, "staff_account_id": staff.tolist(), "reason": names,
-        "script": script, "products": [[products[c]] if c in products else [] for c in ids],
+        "script": script, "products": [products.get(c, []) for c in ids],
         "expected_value_fen": values.tolist(), "rank": ranks_within(staff, values).tolist(),
         "touch_id": [t if t >= 0 else None for t in touches.tolist()],
     }, {"workspace_id": workspace_id, "day": day, "status": "open"})  # fmt: skip
@@ -195,3 +197,48 @@ def reassign(session: Session, workspace_id: int, task_id: int, to_code: str) ->
         policy_repository.move_touch(session, task.touch_id, target.id)
     session.flush()
     return TaskRead.model_validate(task)
+
+
+def today(session: Session, workspace_id: int, now: datetime) -> date:
+    """Today in the workspace's time zone (the day task lists are made for)."""
+    return local_day(now, policy.get_policy(session, workspace_id).default_time_zone)
+
+
+def task_views(
+    session: Session,
+    workspace_id: int,
+    day: date,
+    *,
+    staff: int | None = None,
+    status: str | None = None,
+) -> list[TaskView]:
+    """A day's tasks (of one staff account; of one status) with staff codes and masked
+    customers, in list order."""
+    found = [t for t in repository.tasks_of(session, workspace_id, day, staff)
+             if status is None or t.status == status]  # fmt: skip
+    codes = repository.staff_codes(session, workspace_id)
+    shown = repository.masked_customers(session, workspace_id, [t.customer_id for t in found])
+    return [
+        TaskView.model_validate(
+            TaskRead.model_validate(t).model_dump()
+            | {"staff": codes.get(t.staff_account_id, ""), "customer": shown.get(t.customer_id)}
+        )
+        for t in found
+    ]
+
+
+def task_owner(session: Session, workspace_id: int, task_id: int) -> int:
+    """The staff account a task is on, or NotFoundError."""
+    task = repository.get_task(session, workspace_id, task_id)
+    if task is None:
+        raise NotFoundError("task.not_found", ident=task_id)
+    return task.staff_account_id
+
+
+def task_view(session: Session, workspace_id: int, task_id: int) -> TaskView:
+    """One task as lists show it."""
+    task = repository.get_task(session, workspace_id, task_id)
+    if task is None:
+        raise NotFoundError("task.not_found", ident=task_id)
+    found = task_views(session, workspace_id, task.day, staff=task.staff_account_id)
+    return next(t for t in found if t.id == task_id)
