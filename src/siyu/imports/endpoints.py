@@ -127,7 +127,7 @@ def get_job(
 ) -> JobRead:
     """How far a job got, and its outcome when done."""
     job = runner(request).get(principal.workspace_id, job_id)
-    if job is None or not job.kind.startswith("import:"):  # other jobs have their own routes
+    if job is None or job.kind.startswith("campaign:"):  # launches are read at their own route
         raise NotFoundError("job.not_found", ident=job_id)
     return job_read(job, locale)
 
