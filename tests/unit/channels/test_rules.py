@@ -13,7 +13,9 @@ from siyu.channels.rules import (
     Shift,
     available_staff,
     join_outcome,
+    landing_state,
     on_shift,
+    order_token,
     parse_shifts,
     pick_staff,
     valid_code,
@@ -104,3 +106,23 @@ def test_join_outcomes() -> None:
                                           ("a b", False)])  # fmt: skip
 def test_codes_fit_wecom_state(code: str, ok: bool) -> None:
     assert valid_code(code) is ok
+
+
+def test_what_a_landing_page_shows() -> None:
+    at = datetime(2026, 11, 24, 12, tzinfo=UTC)
+    day = timedelta(days=1)
+    assert landing_state(CodeWindow("active", None, None), at) == "live"
+    assert landing_state(CodeWindow("active", at - day, at + day), at) == "live"
+    assert landing_state(CodeWindow("paused", None, None), at) == "paused"
+    assert landing_state(CodeWindow("active", at + day, None), at) == "paused"  # not started
+    assert landing_state(CodeWindow("active", None, at - day), at) == "expired"
+    assert landing_state(CodeWindow("archived", None, None), at) == "expired"
+
+
+@pytest.mark.parametrize(
+    ("raw", "kept"),
+    [("0a1b2c3d4e5f", "0a1b2c3d4e5f"), ("", ""), (None, ""), ("<script>", ""),
+     ("0A1B", ""), ("0" * 17, "")],
+)  # fmt: skip
+def test_only_card_tokens_of_siyu_shape_are_kept(raw: str | None, kept: str) -> None:
+    assert order_token(raw) == kept

@@ -58,3 +58,22 @@ def test_a_drop_from_almost_nothing_means_little() -> None:
         window(owner=10, member=20, active=10, members=10),
     )
     assert f.member_messages_change is None and f.status == "healthy"
+
+
+@pytest.mark.parametrize(
+    ("now", "before", "status", "reason"),
+    [
+        (window(), None, "dead", "silent"),
+        (window(owner=280, staff=40, member=12, active=10), None, "dead", "owner_only"),
+        (window(owner=100, member=200, active=150), window(owner=100, member=600, active=400),
+         "declining", "members_fell"),
+        (window(owner=50, member=300, active=200, joins=2, leaves=15), None, "declining",
+         "net_leaving"),
+        (window(owner=100, member=600, active=400), None, "healthy", ""),
+    ],
+)  # fmt: skip
+def test_the_flag_says_why(
+    now: WindowActivity, before: WindowActivity | None, status: str, reason: str
+) -> None:
+    f = figures(now, before)
+    assert (f.status, f.reason) == (status, reason)
