@@ -22,9 +22,10 @@ def _cell(page: Page, channel: str, column: str) -> float:
 def _compute(page: Page) -> None:
     page.click("#compute-form button[type=submit]")
     expect(page).to_have_url(re.compile(r"job="))
-    expect(page.locator("#job")).to_be_visible()
-    expect(page.locator("#computed-at")).to_be_visible(timeout=120_000)  # reloads when done
-    expect(page.locator("#job-status")).to_have_attribute("class", re.compile("job-done"))
+    job = page.locator("#job")
+    expect(job).to_be_visible()
+    expect(job).to_have_attribute("data-status", "done", timeout=120_000)  # reloads when done
+    expect(page.locator("#computed-at")).to_be_visible()
 
 
 def test_compute_the_channels_and_see_the_red_envelope_effect(page: Page, console: Console) -> None:
@@ -41,7 +42,7 @@ def test_compute_the_channels_and_see_the_red_envelope_effect(page: Page, consol
     if job.get_attribute("data-status") in ("queued", "running"):
         expect(page.locator("#job-bar")).to_be_visible()
         shot(page, "channels-computing-zh")
-    expect(page.locator("#computed-at")).to_be_visible(timeout=120_000)
+    expect(job).to_have_attribute("data-status", "done", timeout=120_000)
     expect(page.locator("#computed-at")).to_contain_text("的指标，计算于")
     charts_drawn(page)
 

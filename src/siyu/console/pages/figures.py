@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from siyu.accounts.rules import Permission, Principal
 from siyu.figures import endpoints as api
-from siyu.figures import rules, service
+from siyu.figures import repository, rules, service
 from siyu.figures.schemas import FiguresJobCreate, LadderJobCreate
 from siyu.imports.endpoints import job_read, runner
 from siyu.imports.schemas import JobRead
@@ -73,7 +73,7 @@ def figures_view(
     """The stored figures of ``grain`` and the figures job to follow, if any."""
     home = store_of(request).settings.home
     slug = service.workspace_slug(db, principal.workspace_id)
-    document = service.stored(home, slug).get(grain)  # type: ignore[call-overload]
+    document = repository.load(home, slug, grain)
     job = runner(request).get(principal.workspace_id, job_id) if job_id else None
     job = job or api.running_job(request, principal)
     shown = job_read(job, locale) if job is not None else None
