@@ -180,12 +180,3 @@ def verify_chain(
     if expected_id != head_id or prev != head_hash:
         return Verdict(checked, expected_id, min(expected_id, head_id) + 1, "audit.truncated")
     return Verdict(checked, expected_id)
-
-
-def principal_actor(user_id: int | None, api_key_id: int | None) -> str:
-    """The actor of a web caller: its user account, else its API key, else the system."""
-    if user_id is not None:
-        return user_actor(user_id)
-    if api_key_id is not None:
-        return key_actor(api_key_id)
-    return SYSTEM

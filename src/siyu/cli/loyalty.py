@@ -6,7 +6,6 @@ again with the same key posts nothing and says so.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +17,7 @@ from siyu.cli.common import (
     console,
     err_console,
     handle_errors,
+    operator_day,
     settings,
     store,
     t,
@@ -59,17 +59,6 @@ app.add_typer(tiers_app, name="tiers")
 
 Key = Annotated[str, typer.Option("--key", help="Idempotency key: a retry with it posts once.")]
 Customer = Annotated[int, typer.Argument(help="Customer id.")]
-
-
-def _day(text: str | None, *, end: bool = False) -> datetime | None:
-    """A day typed by an operator (China time), as the start or the end of that day."""
-    if not text:
-        return None
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise SiyuError("error.invalid", detail=f"not a date (YYYY-MM-DD): {text[:20]!r}") from None
-    return datetime.combine(day, time.max if end else time.min, CHINA_TZ)
 
 
 def _amount(unit: str, value: int) -> str:
@@ -198,7 +187,11 @@ def statement(
     """Every movement of a customer's points and stored value, with running balances."""
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         found = service.statement(
-            session, workspace_id, customer, since=_day(since), until=_day(until, end=True)
+            session,
+            workspace_id,
+            customer,
+            since=operator_day(since),
+            until=operator_day(until, end=True),
         )
     units = {"points": "points", "points_debt": "points"}
     table = Table(
@@ -291,7 +284,7 @@ def earn_orders(
     Safe to run after every import: each order earns once and each refund is taken back once.
     """
     with store() as opened, workspace_session(opened) as (session, workspace_id):
-        run = service.earn_orders(session, workspace_id, since=_day(since))
+        run = service.earn_orders(session, workspace_id, since=operator_day(since))
         reversed_orders, reversed_points = service.reverse_refunded_orders(session, workspace_id)
     console.print(
         f"[green]✓[/] {run.orders:,} {t('orders credited', '个订单已积分')}, "

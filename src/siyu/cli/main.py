@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from siyu import __version__
 from siyu.analytics import ladder, lifecycle
 from siyu.cli import (
+    audit,
     campaigns,
     channels,
     content,
@@ -69,6 +70,7 @@ app.add_typer(referral.app, name="referral")
 app.add_typer(pool.app, name="pool")
 app.add_typer(report.app, name="report")
 app.add_typer(users.app, name="user")
+app.add_typer(audit.app, name="audit")
 app.add_typer(segments.app, name="segment")
 app.add_typer(segments.tag_app, name="tag")
 app.add_typer(policy.app, name="policy")

@@ -48,14 +48,20 @@ def _plain(value: Cell) -> Cell:
     return value
 
 
+# A cell whose text starts with one of these is a formula to Excel, LibreOffice or Sheets
+# (tab and carriage return too: some import paths strip them and read on).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def safe_cell(value: Cell) -> Cell:
-    """Keep a text cell from running as a formula when opened in Excel."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    """Keep a text cell from running as a formula when opened in a spreadsheet."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return _plain(value)
 
 
-def _csv_chunks(headers: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Iterator[str]:
+def csv_chunks(headers: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Iterator[str]:
+    """CSV text with a BOM, formula-safe cells, in chunks of 1000 rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")  # a BOM so Excel shows Chinese correctly
@@ -82,7 +88,7 @@ def export_response(
     filename = f"{name}.{fmt.value}"
     if fmt is ExportFormat.CSV:
         return StreamingResponse(
-            _csv_chunks(headers, rows),
+            csv_chunks(headers, rows),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": _disposition(filename)},
         )
