@@ -34,6 +34,7 @@ class Permission(StrEnum):
     ENGAGE_READ = "engage:read"
     ENGAGE_WRITE = "engage:write"
     TASKS_READ = "tasks:read"
+    PII_REVEAL = "pii:reveal"
     USERS_MANAGE = "users:manage"
     API_KEYS_MANAGE = "api_keys:manage"
 
