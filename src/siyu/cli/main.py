@@ -51,6 +51,7 @@ from siyu.kit.logs import log_to_file
 from siyu.scoring.service import STEPS, ModelCheck, check_models, run_daily
 from siyu.store import load_cipher, open_store, unreachable
 from siyu.warehouse.snapshot import SnapshotWriter
+from siyu.web.hardening import check_production
 from siyu.workspaces import repository as workspace_repo
 from siyu.workspaces import service as workspaces
 
@@ -247,6 +248,7 @@ def serve(
     import uvicorn
 
     config = settings()
+    check_production(config)
     open_store(config).close()  # a missing or old store is one clear message, not a traceback
     log_to_file(config.home)
     host, port = host or config.host, port or config.port

@@ -340,10 +340,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Unknown import kind '{kind}': use orders, products, contacts or costs.",
         "zh-CN": "未知的导入类型“{kind}”：请使用 orders、products、contacts 或 costs。",
     },
-    "import.too_large": {
-        "en": "The file is larger than {megabytes} MB.",
-        "zh-CN": "文件超过 {megabytes} MB。",
-    },
     "export.format": {
         "en": "Unknown export format '{format}': use csv or xlsx.",
         "zh-CN": "未知的导出格式“{format}”：请使用 csv 或 xlsx。",
