@@ -35,6 +35,7 @@ class Permission(StrEnum):
     ENGAGE_WRITE = "engage:write"
     TASKS_READ = "tasks:read"
     PII_REVEAL = "pii:reveal"
+    AUDIT_READ = "audit:read"
     USERS_MANAGE = "users:manage"
     API_KEYS_MANAGE = "api_keys:manage"
 

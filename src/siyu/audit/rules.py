@@ -97,6 +97,14 @@ def _check_value(key: str, value: Any) -> Any:
     raise ValueError(f"audit detail {key!r} has an unsupported type {type(value).__name__}")
 
 
+def parse_target(text: str) -> tuple[str, str] | None:
+    """'customer:12' -> ('customer', '12'); 'export' -> ('export', ''); None when malformed."""
+    kind, _, ident = text.strip().partition(":")
+    if text.strip() and not kind.strip():
+        return None
+    return kind.strip()[:40], ident.strip()[:80]
+
+
 def stamp(at: datetime) -> str:
     """A moment as hashed: UTC, microseconds, fixed width (stable across both databases)."""
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

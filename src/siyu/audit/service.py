@@ -77,11 +77,29 @@ def verify(session: Session) -> Verdict:
     return verify_chain((_stored(r) for r in rows), head_id=head_id, head_hash=head_hash)
 
 
+def verify_and_record(session: Session, actor: str, *, workspace_id: int | None = None) -> Verdict:
+    """Verify the whole chain, then record that it was done and what it found."""
+    verdict = verify(session)
+    details = {"ok": verdict.ok, "checked": verdict.checked, "last_id": verdict.last_id,
+               "broken_id": verdict.broken_id, "reason": verdict.reason}  # fmt: skip
+    record(session, actor, Action.AUDIT_VERIFY, Target("audit"), details,
+           workspace_id=workspace_id)  # fmt: skip
+    return verdict
+
+
 def search(
     session: Session, f: AuditFilter, *, offset: int = 0, limit: int | None = 50
 ) -> tuple[list[AuditEntry], int]:
     """Entries matching the filter, newest first, with the number that match."""
     return repository.search(session, f, offset=offset, limit=limit)
+
+
+def last_verification(session: Session, workspace_id: int) -> AuditEntry | None:
+    """The newest verify run recorded for this workspace."""
+    rows, _ = repository.search(
+        session, AuditFilter(workspace_id=workspace_id, action=Action.AUDIT_VERIFY.value), limit=1
+    )
+    return rows[0] if rows else None
 
 
 def actor_names(session: Session, entries: list[AuditEntry]) -> dict[str, str]:

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from siyu.audit import service
 from siyu.audit.repository import AuditFilter
-from siyu.audit.rules import Action, Target, cli_actor
+from siyu.audit.rules import Action, Target, cli_actor, parse_target
 from siyu.cli.common import console, err_console, handle_errors, operator_day, settings, store, t
 from siyu.db.engine import unit_of_work
 from siyu.kit.errors import ValidationError
@@ -29,9 +29,7 @@ def verify() -> None:
     """Walk the whole hash chain; exit 1 naming the first entry that was changed or removed."""
     locale = settings().locale
     with store() as opened, unit_of_work(opened.sessions) as session:
-        verdict = service.verify(session)
-        details = {"ok": verdict.ok, "checked": verdict.checked, "broken_id": verdict.broken_id}
-        service.record(session, cli_actor(), Action.AUDIT_VERIFY, Target("audit"), details)
+        verdict = service.verify_and_record(session, cli_actor())
     if verdict.ok:
         message = translate("audit.ok", locale, checked=verdict.checked, last=verdict.last_id)
         console.print(f"[green]✓[/] {message}", highlight=False)
@@ -41,14 +39,6 @@ def verify() -> None:
         highlight=False,
     )
     raise typer.Exit(code=1)
-
-
-def parse_target(text: str) -> tuple[str, str]:
-    """'customer:12' -> ('customer', '12'); 'export' -> ('export', '')."""
-    kind, _, ident = text.partition(":")
-    if text and not kind.strip():
-        raise ValidationError("audit.bad_target", text=text[:40])
-    return kind.strip(), ident.strip()
 
 
 def parse_action(text: str) -> str:
@@ -71,7 +61,10 @@ def list_(
     csv: Annotated[Path | None, typer.Option(help="Write every match to this CSV file.")] = None,
 ) -> None:
     """Search the log (every workspace), newest first; --csv writes all matches to a file."""
-    target_type, target_id = parse_target(target)
+    parsed = parse_target(target)
+    if parsed is None:
+        raise ValidationError("audit.bad_target", text=target[:40])
+    target_type, target_id = parsed
     found = AuditFilter(
         actor=actor.strip(), action=parse_action(action.strip()), target_type=target_type,
         target_id=target_id, since=operator_day(since), until=operator_day(until, end=True),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from siyu.console.pages import auth, customers, imports, overview, settings, upcoming
+from siyu.console.pages import audit, auth, customers, imports, overview, settings, upcoming
 from siyu.web.deps import check_csrf
 
-PAGES = (auth, overview, customers, imports, settings, upcoming)
+PAGES = (auth, overview, customers, imports, audit, settings, upcoming)
 
 
 def console_router() -> APIRouter:

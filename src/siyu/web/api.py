@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from siyu import __version__
 from siyu.accounts import endpoints as accounts
+from siyu.audit import endpoints as audit
 from siyu.customers import endpoints as customers
 from siyu.imports import endpoints as imports
 from siyu.orders import endpoints as orders
@@ -16,7 +17,7 @@ from siyu.web.errors import ERROR_RESPONSES
 from siyu.webhooks import endpoints as webhooks
 
 API_PREFIX = "/api/v1"
-DOMAINS = (accounts, customers, orders, overview, imports, webhooks)
+DOMAINS = (accounts, customers, orders, overview, imports, webhooks, audit)
 
 
 class Health(BaseModel):
