@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from siyu.accounts.rules import Permission, Principal
 from siyu.audit import service
 from siyu.audit.repository import AuditFilter
-from siyu.audit.rules import Action, Verdict, parse_target
+from siyu.audit.rules import Verdict, parse_target
 from siyu.audit.schemas import AuditEntryRead, VerifyRead
+from siyu.audit.service import parse_action
 from siyu.kit.clock import CHINA_TZ
 from siyu.kit.errors import ValidationError
 from siyu.kit.i18n import translate
@@ -29,25 +30,29 @@ EXPORT_HEADERS = ("id", "at", "actor", "actor_name", "action", "target_type", "t
                   "details", "hash")  # fmt: skip
 
 
-def _day(day: date | None, *, end: bool = False) -> datetime | None:
-    if day is None:
+def _day(text: str, *, end: bool = False) -> datetime | None:
+    if not text.strip():
         return None
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(detail=f"not a date (YYYY-MM-DD): {text[:20]!r}") from None
     return datetime.combine(day + timedelta(days=1) if end else day, time.min, CHINA_TZ)
 
 
 async def audit_filter(
     actor: Annotated[str, Query(max_length=80, description="user:ID, api_key:ID, cli:NAME…")] = "",
-    action: Annotated[Action | None, Query(description="One action of the closed list.")] = None,
+    action: Annotated[str, Query(max_length=40, description="One action of the closed list.")] = "",
     target: Annotated[str, Query(max_length=120, description="TYPE or TYPE:ID.")] = "",
-    since: Annotated[date | None, Query(description="First day (China time).")] = None,
-    until: Annotated[date | None, Query(description="Last day (China time).")] = None,
+    since: Annotated[str, Query(max_length=10, description="First day, YYYY-MM-DD.")] = "",
+    until: Annotated[str, Query(max_length=10, description="Last day, YYYY-MM-DD.")] = "",
 ) -> AuditFilter:
-    """Read the search parameters (the workspace is the caller's)."""
+    """Read the search parameters (empty: no filter; the workspace is the caller's)."""
     parsed = parse_target(target)
     if parsed is None:
         raise ValidationError("audit.bad_target", text=target[:40])
     return AuditFilter(
-        actor=actor.strip(), action=action.value if action else "", target_type=parsed[0],
+        actor=actor.strip(), action=parse_action(action.strip()), target_type=parsed[0],
         target_id=parsed[1], since=_day(since), until=_day(until, end=True),
     )  # fmt: skip
 

@@ -25,6 +25,7 @@ from siyu.audit.rules import (
     verify_chain,
 )
 from siyu.kit.clock import utcnow
+from siyu.kit.errors import ValidationError
 from siyu.models import AuditEntry
 
 
@@ -60,6 +61,14 @@ def record(
         },
     )  # fmt: skip
     return entry_id
+
+
+def parse_action(text: str) -> str:
+    """An action name from the closed list (empty: any); else a bilingual 422."""
+    if text and text not in {a.value for a in Action}:
+        known = ", ".join(a.value for a in Action)
+        raise ValidationError("audit.bad_action", action=text[:40], known=known)
+    return text
 
 
 def _stored(row: Any) -> StoredEntry:

@@ -11,6 +11,7 @@ from rich.table import Table
 from siyu.audit import service
 from siyu.audit.repository import AuditFilter
 from siyu.audit.rules import Action, Target, cli_actor, parse_target
+from siyu.audit.service import parse_action
 from siyu.cli.common import console, err_console, handle_errors, operator_day, settings, store, t
 from siyu.db.engine import unit_of_work
 from siyu.kit.errors import ValidationError
@@ -39,14 +40,6 @@ def verify() -> None:
         highlight=False,
     )
     raise typer.Exit(code=1)
-
-
-def parse_action(text: str) -> str:
-    """An action name from the closed list (empty: any)."""
-    if text and text not in {a.value for a in Action}:
-        known = ", ".join(a.value for a in Action)
-        raise ValidationError("audit.bad_action", action=text[:40], known=known)
-    return text
 
 
 @app.command("list")
