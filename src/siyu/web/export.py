@@ -15,6 +15,7 @@ from fastapi.responses import Response, StreamingResponse
 from openpyxl import Workbook
 
 from siyu.kit.clock import CHINA_TZ
+from siyu.kit.spreadsheet import defuse
 
 Cell = str | int | float | Decimal | datetime | date | None
 
@@ -48,16 +49,9 @@ def _plain(value: Cell) -> Cell:
     return value
 
 
-# A cell whose text starts with one of these is a formula to Excel, LibreOffice or Sheets
-# (tab and carriage return too: some import paths strip them and read on).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def safe_cell(value: Cell) -> Cell:
     """Keep a text cell from running as a formula when opened in a spreadsheet."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return _plain(value)
+    return _plain(defuse(value))
 
 
 def csv_chunks(headers: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Iterator[str]:
