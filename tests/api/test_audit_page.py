@@ -33,7 +33,9 @@ def test_admins_search_filter_and_export_the_log(world: World) -> None:
 
 def test_bad_filters_are_a_clear_error(world: World) -> None:
     client, _ = world.login("admin")
-    answer = client.get("/api/v1/audit", params={"target": ":12"}, headers={"Accept-Language": "en"})
+    answer = client.get(
+        "/api/v1/audit", params={"target": ":12"}, headers={"Accept-Language": "en"}
+    )
     assert answer.status_code == 422 and answer.json()["error"]["code"] == "audit.bad_target"
     unknown = client.get("/api/v1/audit", params={"action": "nope"})
     assert unknown.status_code == 422

@@ -117,8 +117,8 @@ def test_exports_are_audited_without_the_search_terms(world: World) -> None:
 
 def test_log_ins_failures_and_lock_out_are_audited(world: World) -> None:
     admin, csrf = world.login("admin")
-    made = admin.post("/api/v1/users", headers={"X-CSRF-Token": csrf},
-                      json={"username": "locky", "password": PASSWORD, "role": "analyst"})  # fmt: skip
+    body = {"username": "locky", "password": PASSWORD, "role": "analyst"}
+    made = admin.post("/api/v1/users", headers={"X-CSRF-Token": csrf}, json=body)
     assert made.status_code == 201
     locky = made.json()["id"]
     assert log_in(world.client(), "locky", PASSWORD).status_code == 303
@@ -152,8 +152,8 @@ def test_unknown_names_are_audited_without_the_name(world: World) -> None:
 def test_user_and_key_changes_are_audited(world: World) -> None:
     admin, csrf = world.login("admin")
     headers = {"X-CSRF-Token": csrf}
-    made = admin.post("/api/v1/users", headers=headers,
-                      json={"username": "rolly", "password": PASSWORD, "role": "read_only"})  # fmt: skip
+    body = {"username": "rolly", "password": PASSWORD, "role": "read_only"}
+    made = admin.post("/api/v1/users", headers=headers, json=body)
     rolly = str(made.json()["id"])
     admin.patch(f"/api/v1/users/{rolly}", headers=headers, json={"role": "operator"})
     admin.patch(f"/api/v1/users/{rolly}", headers=headers, json={"active": False})
