@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -44,6 +45,7 @@ def test_verify_passes_then_names_the_changed_entry(tmp_path: Path) -> None:
         _ok(tmp_path, "user", "create", name, "--role", "analyst")
     verified = _ok(tmp_path, "audit", "verify")
     assert "Audit log intact: 3 entries checked, the newest is #3." in verified
+    assert re.search(r"chain head: #3 [0-9a-f]{64}", verified)
     with sqlite3.connect(tmp_path / "siyu.db") as db:  # someone with the file edits a row
         db.execute("DROP TRIGGER audit_entry_no_update")
         db.execute('UPDATE audit_entry SET details = \'{"role": "admin"}\' WHERE id = 2')

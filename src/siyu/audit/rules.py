@@ -161,6 +161,7 @@ class Verdict:
     last_id: int
     broken_id: int | None = None
     reason: str = ""  # a message key: audit.broken_hash, audit.broken_link, audit.gap, …
+    last_hash: str = ""  # the head's hash when intact: write it down to anchor the chain
 
     @property
     def ok(self) -> bool:
@@ -187,4 +188,4 @@ def verify_chain(
         checked += 1
     if expected_id != head_id or prev != head_hash:
         return Verdict(checked, expected_id, min(expected_id, head_id) + 1, "audit.truncated")
-    return Verdict(checked, expected_id)
+    return Verdict(checked, expected_id, last_hash=prev)

@@ -34,6 +34,8 @@ def verify() -> None:
     if verdict.ok:
         message = translate("audit.ok", locale, checked=verdict.checked, last=verdict.last_id)
         console.print(f"[green]✓[/] {message}", highlight=False)
+        console.print(f"{t('chain head', '链头')}: #{verdict.last_id} {verdict.last_hash}",
+                      highlight=False)  # fmt: skip
         return
     err_console.print(
         f"[bold red]✗[/] {translate(verdict.reason, locale, id=verdict.broken_id)}",
