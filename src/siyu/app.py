@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from siyu import __version__
 from siyu.accounts.service import LoginThrottle
@@ -18,42 +17,9 @@ from siyu.store import Store, open_store
 from siyu.web import static
 from siyu.web.api import API_PREFIX, api_router
 from siyu.web.errors import install_error_handlers
+from siyu.web.hardening import BodyLimit, RateLimit, SecurityHeaders, check_production, limits
 from siyu.web.jobs import JobRunner
 from siyu.wecom import endpoints as wecom_endpoints
-
-SECURITY_HEADERS = [
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"same-origin"),
-    (b"x-frame-options", b"DENY"),
-    (
-        b"content-security-policy",
-        b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        b"img-src 'self' data: blob:; object-src 'none'; frame-ancestors 'none'; "
-        b"base-uri 'self'; form-action 'self'",
-    ),
-]
-
-
-class SecurityHeaders:
-    """Adds the security headers to every response (plain ASGI: no per-request overhead)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass the request on; add the headers to the response start."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                own = {name for name, _ in headers}  # a page may set a policy of its own
-                message["headers"] = headers + [h for h in SECURITY_HEADERS if h[0] not in own]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
 
 
 def create_app(store: Store | None = None, *, settings: Settings | None = None) -> FastAPI:
@@ -86,6 +52,8 @@ def create_app(store: Store | None = None, *, settings: Settings | None = None) 
         redoc_url=None,
         lifespan=lifespan,
     )
+    configured = store.settings if store is not None else settings or get_settings()
+    check_production(configured)
     app.state.store = store
     app.state.batcher, app.state.batcher_lock = None, threading.Lock()
     app.state.jobs = JobRunner()
@@ -96,5 +64,7 @@ def create_app(store: Store | None = None, *, settings: Settings | None = None) 
     app.include_router(static.router)
     app.mount("/static", StaticFiles(directory=static.STATIC_DIR), name="static")
     app.include_router(console_router())
+    app.add_middleware(BodyLimit, max_mb=configured.upload_max_mb, default_locale=configured.locale)
+    app.add_middleware(RateLimit, rules=limits(configured), default_locale=configured.locale)
     app.add_middleware(SecurityHeaders)
     return app

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_HOME = Path(".siyu")
+DEFAULT_PUBLIC_URL = "https://example.com"
 
 
 class Settings(BaseSettings):
@@ -57,7 +58,7 @@ class Settings(BaseSettings):
         default=None, description="CJK TrueType font (.ttf/.ttc) embedded in insert-card PDFs."
     )
     public_base_url: str = Field(
-        default="https://example.com",
+        default=DEFAULT_PUBLIC_URL,
         description="Public URL of this deployment; live-code QR codes point at <url>/j/<code>.",
     )
     host: str = Field(default="127.0.0.1", description="Address `siyu serve` listens on.")
@@ -70,6 +71,16 @@ class Settings(BaseSettings):
     loyalty_point_value_fen: int = Field(
         default=1, ge=0, le=10_000, description="What one point is worth when redeemed (fen)."
     )
+    rate_login_per_minute: int = Field(
+        default=30, ge=1, description="Log-in attempts per client address per minute."
+    )
+    rate_webhook_per_minute: int = Field(
+        default=60_000, ge=1, description="Order webhook deliveries per API key per minute."
+    )
+    rate_public_per_minute: int = Field(
+        default=600, ge=1, description="WeCom callbacks and landing pages per client per minute."
+    )
+    upload_max_mb: int = Field(default=200, ge=1, description="Largest file the console takes.")
     # Delivery channels (`siyu worker`); a channel with no endpoint is not started.
     sms_url: str = Field(default="", description="HTTP SMS gateway endpoint (POST JSON).")
     sms_token: SecretStr | None = Field(default=None, description="Bearer token of the gateway.")

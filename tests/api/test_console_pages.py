@@ -25,6 +25,7 @@ PAGE_ACCESS = {  # who may open each page (written out independently of siyu.acc
     "tasks": {"admin", "operator", "customer_service"},
     "campaigns": {"admin", "operator", "analyst", "read_only"},
     "imports": {"admin", "operator", "analyst", "read_only"},
+    "audit": {"admin"},
     "settings": set(ROLES),
 }
 

@@ -77,6 +77,12 @@ def test_loyalty_commands_on_sqlite(tmp_path: Path) -> None:
     assert "topup" in statement and "spend" in statement and "earn" in statement
     audited = _ok(tmp_path, "loyalty", "audit")
     assert "audit passed" in audited
+    # Hand postings are audited once each (the replayed top-up changed nothing: no entry).
+    _ok(tmp_path, "audit", "list", "--action", "loyalty.adjust", "--csv", "adjust.csv")
+    lines = (tmp_path / "adjust.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
+    commands = sorted(re.search(r"command=([\w-]+)", line)[1] for line in lines)  # type: ignore[index]
+    assert commands == ["card-buy", "card-cancel", "earn-action", "spend", "top-up"]
+    assert "loyalty.audit" in _ok(tmp_path, "audit", "list", "--action", "loyalty.audit")
 
 
 @pytest.mark.postgres

@@ -64,6 +64,7 @@ def create_user(body: UserCreate, db: Db, principal: Admin) -> UserRead:
     user = service.create_user(
         db, principal.workspace_id, username=body.username, password=body.password,
         role=body.role, display_name=body.display_name, staff_code=body.staff_account,
+        actor=principal.actor,
     )  # fmt: skip
     return user_read(user, repository.staff_codes(db, principal.workspace_id))
 
@@ -73,7 +74,7 @@ def update_user(user_id: int, body: UserUpdate, db: Db, principal: Admin) -> Use
     """Change a user's role, status, password or staff account."""
     user = service.update_user(
         db, principal.workspace_id, user_id, role=body.role, active=body.active,
-        password=body.password, staff_code=body.staff_account,
+        password=body.password, staff_code=body.staff_account, actor=principal.actor,
     )  # fmt: skip
     return user_read(user, repository.staff_codes(db, principal.workspace_id))
 
@@ -97,7 +98,7 @@ def create_key(request: Request, body: ApiKeyCreate, db: Db, principal: KeyAdmin
     """Create an API key with scopes; the key and its webhook signing secret are shown once."""
     created = service.create_api_key(
         db, principal.workspace_id, store_of(request).cipher, name=body.name,
-        scopes=" ".join(body.scopes), created_by=principal.user_id,
+        scopes=" ".join(body.scopes), created_by=principal.user_id, actor=principal.actor,
     )  # fmt: skip
     return ApiKeyCreated(
         **key_read(created.row).model_dump(), key=created.key,
@@ -108,4 +109,6 @@ def create_key(request: Request, body: ApiKeyCreate, db: Db, principal: KeyAdmin
 @router.delete("/api-keys/{key_id}", response_model=ApiKeyRead)
 def revoke_key(key_id: int, db: Db, principal: KeyAdmin) -> ApiKeyRead:
     """Revoke an API key: it stops working at once."""
-    return key_read(service.revoke_api_key(db, principal.workspace_id, key_id))
+    return key_read(
+        service.revoke_api_key(db, principal.workspace_id, key_id, actor=principal.actor)
+    )

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
 
+from siyu.audit.rules import SYSTEM, key_actor, user_actor
+
 
 class Role(StrEnum):
     """What a console user is for."""
@@ -36,6 +38,8 @@ class Permission(StrEnum):
     LOYALTY_WRITE = "loyalty:write"
     LOYALTY_MANAGE = "loyalty:manage"
     POLICY_WRITE = "policy:write"
+    PII_REVEAL = "pii:reveal"
+    AUDIT_READ = "audit:read"
     USERS_MANAGE = "users:manage"
     API_KEYS_MANAGE = "api_keys:manage"
 
@@ -121,6 +125,13 @@ class Principal:
     def own_customers_only(self) -> bool:
         """Customer-service staff see only the customers in their own contacts."""
         return self.role is Role.CUSTOMER_SERVICE
+
+    @property
+    def actor(self) -> str:
+        """Who this caller is in the audit log."""
+        if self.user_id is not None:
+            return user_actor(self.user_id)
+        return key_actor(self.api_key_id) if self.api_key_id is not None else SYSTEM
 
     @property
     def label(self) -> str:

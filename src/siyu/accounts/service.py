@@ -29,6 +29,8 @@ from siyu.accounts.rules import (
     permissions_for,
     same_token,
 )
+from siyu.audit import service as audit
+from siyu.audit.rules import SYSTEM, Action, Target, user_actor
 from siyu.kit.clock import utcnow
 from siyu.kit.crypto import PiiCipher
 from siyu.kit.errors import (
@@ -46,6 +48,9 @@ T = TypeVar("T")
 _hasher = PasswordHasher()
 TOUCH_EVERY = timedelta(minutes=5)
 DEMO_ADMIN = "admin"
+LOCK_AFTER = 5
+"""Consecutive failed log-ins that lock an account."""
+LOCK_FOR = timedelta(minutes=15)
 
 
 def hash_password(password: str) -> str:
@@ -73,6 +78,7 @@ def create_user(
     role: Role,
     display_name: str = "",
     staff_code: str = "",
+    actor: str = SYSTEM,
 ) -> UserAccount:
     """Create a console user; customer-service users may be linked to their staff account."""
     username = username.strip()
@@ -90,6 +96,8 @@ def create_user(
         staff_account_id=_staff_id(session, workspace_id, staff_code),
     )
     repository.add(session, user)
+    audit.record(session, actor, Action.USER_CREATE, Target("user", user.id), {"role": role.value},
+                 workspace_id=workspace_id)  # fmt: skip
     return user
 
 
@@ -111,8 +119,12 @@ def update_user(
     active: bool | None = None,
     password: str | None = None,
     staff_code: str | None = None,
+    actor: str = SYSTEM,
 ) -> UserAccount:
-    """Change a user's role, status, password or staff link; never lose the last admin."""
+    """Change a user's role, status, password or staff link; never lose the last admin.
+
+    Each change is audited; a new password or a reactivation also lifts a lock-out.
+    """
     user = repository.get_user(session, workspace_id, user_id)
     if user is None:
         raise NotFoundError("user.not_found", ident=user_id)
@@ -120,18 +132,27 @@ def update_user(
     losing_admin = user.role == Role.ADMIN and user.active and (demoting or active is False)
     if losing_admin and repository.count_active_admins(session, workspace_id) <= 1:
         raise ConflictError("user.last_admin")
-    if role is not None:
+    changes: list[tuple[Action, dict[str, str]]] = []
+    if role is not None and role.value != user.role:
+        changes.append((Action.USER_ROLE, {"from": user.role, "to": role.value}))
         user.role = role.value
     if staff_code is not None:
         user.staff_account_id = _staff_id(session, workspace_id, staff_code)
     if password is not None:
         check_password(password)
         user.password_hash = hash_password(password)
-    if active is not None:
+        changes.append((Action.USER_PASSWORD, {}))
+    if active is not None and active != user.active:
+        changes.append((Action.USER_REACTIVATE if active else Action.USER_DEACTIVATE, {}))
         user.active = active
+    if password is not None or active is not None:
+        user.failed_logins, user.locked_until = 0, None
     if password is not None or active is False:
         repository.delete_user_sessions(session, user.id)
     session.flush()
+    for action, details in changes:
+        audit.record(session, actor, action, Target("user", user.id), details,
+                     workspace_id=workspace_id)  # fmt: skip
     return user
 
 
@@ -167,7 +188,11 @@ class LoginThrottle:
 def authenticate(
     session: Session, username: str, password: str, throttle: LoginThrottle
 ) -> UserAccount:
-    """Return the active user with this name and password, or raise a bilingual 401."""
+    """Return the active user with this name and password, or raise a bilingual 401.
+
+    Every attempt is audited; LOCK_AFTER failures in a row lock the account for LOCK_FOR
+    (the caller must commit after a failure too: the count and the entries are the point).
+    """
     throttle.check(username)
     user = repository.get_user_by_name(session, username.strip())
     hashed = user.password_hash if user is not None else _dummy_hash()
@@ -176,14 +201,43 @@ def authenticate(
         ok = user is not None and user.active
     except (VerificationError, InvalidHashError):
         ok = False
+    now = utcnow()
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        _failed(session, user, reason="locked")
+        minutes = max(1, round((user.locked_until - now).total_seconds() / 60))
+        raise AuthenticationError("auth.locked", failures=LOCK_AFTER, minutes=minutes)
     if not ok or user is None:
         throttle.failed(username)
+        _failed(session, user, reason="password" if user is not None else "unknown_user")
+        if user is not None and user.locked_until is not None and user.locked_until > now:
+            raise AuthenticationError("auth.locked", failures=LOCK_AFTER,
+                                      minutes=round(LOCK_FOR.total_seconds() / 60))  # fmt: skip
         raise AuthenticationError("auth.bad_login")
     throttle.succeeded(username)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
+    user.last_login_at, user.failed_logins, user.locked_until = now, 0, None
+    audit.record(session, user_actor(user.id), Action.LOGIN, Target("user", user.id),
+                 workspace_id=user.workspace_id)  # fmt: skip
     return user
+
+
+def _failed(session: Session, user: UserAccount | None, *, reason: str) -> None:
+    """Count and audit a failed log-in; lock the account at LOCK_AFTER in a row."""
+    if user is None:
+        # The name typed is not stored: it may be a password typed into the wrong box.
+        audit.record(session, "anonymous", Action.LOGIN_FAILED, Target("user"), {"reason": reason})
+        return
+    target, ws = Target("user", user.id), user.workspace_id
+    audit.record(session, "anonymous", Action.LOGIN_FAILED, target, {"reason": reason},
+                 workspace_id=ws)  # fmt: skip
+    if reason == "locked":
+        return
+    user.failed_logins += 1
+    if user.failed_logins >= LOCK_AFTER:
+        user.locked_until, user.failed_logins = utcnow() + LOCK_FOR, 0
+        details = {"failures": LOCK_AFTER, "minutes": int(LOCK_FOR.total_seconds() // 60)}
+        audit.record(session, SYSTEM, Action.LOCKOUT, target, details, workspace_id=ws)
 
 
 @cache
@@ -267,6 +321,7 @@ def create_api_key(
     name: str,
     scopes: str,
     created_by: int | None = None,
+    actor: str = SYSTEM,
 ) -> NewApiKey:
     """Create an API key with scopes and a webhook signing secret."""
     try:
@@ -289,6 +344,8 @@ def create_api_key(
         created_by_id=created_by,
     )
     repository.add(session, row)
+    audit.record(session, actor, Action.API_KEY_CREATE, Target("api_key", row.id),
+                 {"prefix": prefix, "scopes": row.scopes}, workspace_id=workspace_id)  # fmt: skip
     return NewApiKey(row, key, secret)
 
 
@@ -408,20 +465,24 @@ def signing_secret(cipher: PiiCipher, key: ApiKey) -> bytes:
     return cipher.decrypt(key.signing_secret_enc).encode()
 
 
-def revoke_api_key(session: Session, workspace_id: int, key_id: int) -> ApiKey:
+def revoke_api_key(
+    session: Session, workspace_id: int, key_id: int, *, actor: str = SYSTEM
+) -> ApiKey:
     """Revoke a key; it stops working at once."""
     key = repository.get_key(session, workspace_id, key_id)
     if key is None:
         raise NotFoundError("api_key.not_found", ident=key_id)
     if key.revoked_at is None:
         key.revoked_at = utcnow()
+        audit.record(session, actor, Action.API_KEY_REVOKE, Target("api_key", key.id),
+                     {"prefix": key.prefix}, workspace_id=workspace_id)  # fmt: skip
     key_cache.clear()
     signing_cache.clear()
     return key
 
 
 def ensure_admin(
-    session: Session, workspace_id: int, *, username: str = DEMO_ADMIN
+    session: Session, workspace_id: int, *, username: str = DEMO_ADMIN, actor: str = SYSTEM
 ) -> tuple[UserAccount, str]:
     """Create the admin, or give it a fresh password; return it and the password (shown once)."""
     password = generate_password()
@@ -431,9 +492,12 @@ def ensure_admin(
     if user is None:
         user = create_user(
             session, workspace_id, username=username, password=password, role=Role.ADMIN,
-            display_name="Admin",
+            display_name="Admin", actor=actor,
         )  # fmt: skip
     else:
         user.password_hash, user.role, user.active = hash_password(password), "admin", True
+        user.failed_logins, user.locked_until = 0, None
         repository.delete_user_sessions(session, user.id)
+        audit.record(session, actor, Action.USER_PASSWORD, Target("user", user.id),
+                     {"role": "admin"}, workspace_id=workspace_id)  # fmt: skip
     return user, password

@@ -11,6 +11,7 @@ import typer
 import yaml
 from rich.table import Table
 
+from siyu.audit.rules import cli_actor
 from siyu.cli.common import (
     console,
     handle_errors,
@@ -157,6 +158,7 @@ def launch(code: str) -> None:
             report = tasks.launch(
                 opened.sessions, workspace_id, code, now=utcnow(),
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
+                actor=cli_actor(),
             )  # fmt: skip
     table = Table(t("", ""), t("customers", "客户数"), title=code)
     for label, n in (

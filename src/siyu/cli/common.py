@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date, datetime, time
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from siyu.config import Settings, get_settings
 from siyu.db.engine import unit_of_work
+from siyu.kit.clock import CHINA_TZ
 from siyu.kit.errors import SiyuError
 from siyu.store import Store, open_store
 from siyu.workspaces import service as workspaces
@@ -92,3 +94,14 @@ def progress_bar() -> Progress:
 def t(en: str, zh: str) -> str:
     """Pick the label in the user's language."""
     return zh if settings().locale == "zh-CN" else en
+
+
+def operator_day(text: str | None, *, end: bool = False) -> datetime | None:
+    """A day typed by an operator (China time), as the start or the end of that day."""
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise SiyuError("error.invalid", detail=f"not a date (YYYY-MM-DD): {text[:20]!r}") from None
+    return datetime.combine(day, time.max if end else time.min, CHINA_TZ)

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from siyu.accounts.service import ensure_admin
+from siyu.audit.rules import cli_actor
 from siyu.cli.common import (
     console,
     handle_errors,
@@ -84,7 +85,7 @@ def load(
 def admin() -> None:
     """Create the demo admin (or give it a new password) and print the console's log-in."""
     with store() as opened, workspace_session(opened) as (session, workspace_id):
-        user, password = ensure_admin(session, workspace_id)
+        user, password = ensure_admin(session, workspace_id, actor=cli_actor())
     config = settings()
     table = Table(title=t("siyu console", "siyu 控制台"), show_header=False)
     table.add_row(t("address", "地址"), f"http://{config.host}:{config.port}/")

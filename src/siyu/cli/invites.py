@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from siyu.audit import service as audit
+from siyu.audit.rules import Action, Target, cli_actor
 from siyu.cli.common import console, handle_errors, settings, store, t, workspace_session
 from siyu.invites.rules import DEFAULT_TOUCHPOINTS, STAGES, Touchpoint
 from siyu.invites.service import invite_list, to_csv
@@ -78,6 +80,10 @@ def list_invites(
             if csv
             else ""
         )
+        if csv is not None:
+            details = {"format": "csv", "rows": len(report.invites), "clear": with_contact}
+            audit.record(session, cli_actor(), Action.EXPORT, Target("export", "invites"),
+                         details, workspace_id=workspace_id)  # fmt: skip
     if csv is not None:
         csv.write_text(text, encoding="utf-8")
         if with_contact:

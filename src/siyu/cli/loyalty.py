@@ -6,18 +6,21 @@ again with the same key posts nothing and says so.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import yaml
 from rich.table import Table
+from sqlalchemy.orm import Session
 
+from siyu.audit import service as audit_log
+from siyu.audit.rules import Action, Target, cli_actor
 from siyu.cli.common import (
     console,
     err_console,
     handle_errors,
+    operator_day,
     settings,
     store,
     t,
@@ -61,19 +64,20 @@ Key = Annotated[str, typer.Option("--key", help="Idempotency key: a retry with i
 Customer = Annotated[int, typer.Argument(help="Customer id.")]
 
 
-def _day(text: str | None, *, end: bool = False) -> datetime | None:
-    """A day typed by an operator (China time), as the start or the end of that day."""
-    if not text:
-        return None
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise SiyuError("error.invalid", detail=f"not a date (YYYY-MM-DD): {text[:20]!r}") from None
-    return datetime.combine(day, time.max if end else time.min, CHINA_TZ)
-
-
 def _amount(unit: str, value: int) -> str:
     return format_yuan(value) if unit == Unit.FEN else f"{value:,}"
+
+
+def _audited(
+    session: Session, workspace_id: int, command: str, posting: PostingRead
+) -> PostingRead:
+    """Record a posting made by hand in the audit log (a replayed key changed nothing)."""
+    if not posting.replayed:
+        details = {"command": command, "customer": posting.customer_id, "kind": posting.kind}
+        audit_log.record(session, cli_actor(), Action.LOYALTY_ADJUST,
+                     Target("loyalty_posting", posting.id), details,
+                     workspace_id=workspace_id)  # fmt: skip
+    return posting
 
 
 def _show_posting(posting: PostingRead) -> None:
@@ -198,7 +202,11 @@ def statement(
     """Every movement of a customer's points and stored value, with running balances."""
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         found = service.statement(
-            session, workspace_id, customer, since=_day(since), until=_day(until, end=True)
+            session,
+            workspace_id,
+            customer,
+            since=operator_day(since),
+            until=operator_day(until, end=True),
         )
     units = {"points": "points", "points_debt": "points"}
     table = Table(
@@ -225,6 +233,9 @@ def audit() -> None:
     """Prove the ledger: balances equal their lines, postings balance, no wrong signs."""
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         report = service.audit(session, workspace_id)
+        details = {"ok": report.ok, "issues": len(report.issues), "postings": report.postings}
+        audit_log.record(session, cli_actor(), Action.LOYALTY_AUDIT, Target("loyalty"), details,
+                     workspace_id=workspace_id)  # fmt: skip
     _print_audit(report)
     if not report.ok:
         raise typer.Exit(code=1)
@@ -265,7 +276,9 @@ def earn(
     """Grant points by hand (goodwill, a correction)."""
     body = build(EarnCreate, customer_id=customer, points=parse_points(points), key=key, memo=memo)
     with store() as opened, workspace_session(opened) as (session, workspace_id):
-        _show_posting(service.earn(session, workspace_id, body))
+        posting = service.earn(session, workspace_id, body)
+        _audited(session, workspace_id, "earn", posting)
+    _show_posting(posting)
 
 
 @app.command("earn-action")
@@ -278,7 +291,14 @@ def earn_action(
     """Points for an action the programme rewards."""
     body = build(ActionEarnCreate, customer_id=customer, action=action, key=key)
     with store() as opened, workspace_session(opened) as (session, workspace_id):
-        _show_posting(service.earn_action(session, workspace_id, body))
+        _show_posting(
+            _audited(
+                session,
+                workspace_id,
+                "earn-action",
+                service.earn_action(session, workspace_id, body),
+            )
+        )
 
 
 @app.command("earn-orders")
@@ -291,7 +311,7 @@ def earn_orders(
     Safe to run after every import: each order earns once and each refund is taken back once.
     """
     with store() as opened, workspace_session(opened) as (session, workspace_id):
-        run = service.earn_orders(session, workspace_id, since=_day(since))
+        run = service.earn_orders(session, workspace_id, since=operator_day(since))
         reversed_orders, reversed_points = service.reverse_refunded_orders(session, workspace_id)
     console.print(
         f"[green]✓[/] {run.orders:,} {t('orders credited', '个订单已积分')}, "
@@ -316,7 +336,9 @@ def redeem(
         reference=reference,
     )  # fmt: skip
     with store() as opened, workspace_session(opened) as (session, workspace_id):
-        _show_posting(service.redeem(session, workspace_id, body))
+        posting = service.redeem(session, workspace_id, body)
+        _audited(session, workspace_id, "redeem", posting)
+    _show_posting(posting)
 
 
 @app.command("reverse")
@@ -329,6 +351,8 @@ def reverse(
     body = build(OrderReverseCreate, order_id=order, key=key or None)
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         posting = service.reverse_order(session, workspace_id, body)
+        if posting is not None:
+            _audited(session, workspace_id, "reverse", posting)
     if posting is None:
         console.print(translate("loyalty.nothing_to_reverse", settings().locale, ident=order))
         return
@@ -359,7 +383,9 @@ def top_up(
     """Add money to a customer's stored value (the top-up bonus rules apply)."""
     body = build(TopupCreate, customer_id=customer, amount_fen=parse_yuan(amount), key=key)
     with store() as opened, workspace_session(opened) as (session, workspace_id):
-        _show_posting(service.topup(session, workspace_id, body))
+        posting = service.topup(session, workspace_id, body)
+        _audited(session, workspace_id, "top-up", posting)
+    _show_posting(posting)
 
 
 @app.command("spend")
@@ -376,7 +402,9 @@ def spend(
         reference=reference,
     )  # fmt: skip
     with store() as opened, workspace_session(opened) as (session, workspace_id):
-        _show_posting(service.spend(session, workspace_id, body))
+        posting = service.spend(session, workspace_id, body)
+        _audited(session, workspace_id, "spend", posting)
+    _show_posting(posting)
 
 
 @app.command("refund-spend")
@@ -389,7 +417,14 @@ def refund_spend(
     """Give back (part of) a stored-value spend."""
     body = build(SpendRefundCreate, spend_key=spend_key, amount_fen=parse_yuan(amount), key=key)
     with store() as opened, workspace_session(opened) as (session, workspace_id):
-        _show_posting(service.refund_spend(session, workspace_id, body))
+        _show_posting(
+            _audited(
+                session,
+                workspace_id,
+                "refund-spend",
+                service.refund_spend(session, workspace_id, body),
+            )
+        )
 
 
 @app.command("refund-top-up")
@@ -403,7 +438,14 @@ def refund_top_up(
     fen = parse_yuan(amount) if amount else None
     body = build(TopupRefundCreate, topup_key=topup_key, amount_fen=fen, key=key)
     with store() as opened, workspace_session(opened) as (session, workspace_id):
-        _show_posting(service.refund_topup(session, workspace_id, body))
+        _show_posting(
+            _audited(
+                session,
+                workspace_id,
+                "refund-top-up",
+                service.refund_topup(session, workspace_id, body),
+            )
+        )
 
 
 # --- cards and tiers -----------------------------------------------------------------------
@@ -417,7 +459,9 @@ def card_buy(
     """Buy or renew a paid membership card (a renewal starts when the live term ends)."""
     body = build(CardPurchaseCreate, customer_id=customer, plan_code=plan, key=key)
     with store() as opened, workspace_session(opened) as (session, workspace_id):
-        _show_card(service.buy_card(session, workspace_id, body))
+        posted = service.buy_card(session, workspace_id, body)
+        _audited(session, workspace_id, "card-buy", posted.posting)
+    _show_card(posted)
 
 
 @card_app.command("cancel")
@@ -426,7 +470,9 @@ def card_cancel(card: Annotated[int, typer.Argument(help="Card id.")], key: Key)
     """Cancel a card term and refund by its plan's rule."""
     body = build(CardCancelCreate, card_id=card, key=key)
     with store() as opened, workspace_session(opened) as (session, workspace_id):
-        _show_card(service.cancel_card(session, workspace_id, body))
+        posted = service.cancel_card(session, workspace_id, body)
+        _audited(session, workspace_id, "card-cancel", posted.posting)
+    _show_card(posted)
 
 
 @tiers_app.command("evaluate")

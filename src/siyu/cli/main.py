@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from siyu import __version__
 from siyu.analytics import ladder, lifecycle
 from siyu.cli import (
+    audit,
     campaigns,
     channels,
     content,
@@ -52,6 +53,7 @@ from siyu.kit.logs import log_to_file
 from siyu.scoring.service import STEPS, ModelCheck, check_models, run_daily
 from siyu.store import load_cipher, open_store, unreachable
 from siyu.warehouse.snapshot import SnapshotWriter
+from siyu.web.hardening import check_production
 from siyu.workspaces import repository as workspace_repo
 from siyu.workspaces import service as workspaces
 
@@ -71,6 +73,7 @@ app.add_typer(referral.app, name="referral")
 app.add_typer(pool.app, name="pool")
 app.add_typer(report.app, name="report")
 app.add_typer(users.app, name="user")
+app.add_typer(audit.app, name="audit")
 app.add_typer(segments.app, name="segment")
 app.add_typer(segments.tag_app, name="tag")
 app.add_typer(policy.app, name="policy")
@@ -272,6 +275,7 @@ def serve(
     import uvicorn
 
     config = settings()
+    check_production(config)
     open_store(config).close()  # a missing or old store is one clear message, not a traceback
     log_to_file(config.home)
     host, port = host or config.host, port or config.port

@@ -10,6 +10,7 @@ import typer
 import yaml
 from rich.table import Table
 
+from siyu.audit.rules import cli_actor
 from siyu.cli.common import console, handle_errors, store, t, workspace_session
 from siyu.engage.policy import repository, service
 from siyu.engage.policy.schemas import ContactPolicy
@@ -42,7 +43,7 @@ def set_(path: Path) -> None:
         )
         raise SiyuError("policy.invalid", detail=detail) from None
     with store() as opened, workspace_session(opened) as (session, workspace_id):
-        service.set_policy(session, workspace_id, policy)
+        service.set_policy(session, workspace_id, policy, actor=cli_actor())
     console.print(f"[green]✓[/] {t('contact policy saved', '触达策略已保存')}")
 
 
@@ -77,7 +78,7 @@ def _consent(customer_id: int, channel: str, granted: bool, source: str) -> None
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         cancelled = service.record_consent(
             session, workspace_id, customer_id, channel=channel, granted=granted, source=source,
-            now=utcnow(),
+            now=utcnow(), actor=cli_actor(),
         )  # fmt: skip
     console.print(f"[green]✓[/] #{customer_id} {channel}: {'granted' if granted else 'opted out'}")
     if cancelled:

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from siyu.accounts import repository, service
 from siyu.accounts.rules import Role
+from siyu.audit.rules import cli_actor
 from siyu.cli.common import console, handle_errors, store, t, workspace_session
 from siyu.kit.errors import SiyuError
 
@@ -38,7 +39,7 @@ def create(
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         service.create_user(
             session, workspace_id, username=username, password=password, role=role,
-            staff_code=staff,
+            staff_code=staff, actor=cli_actor(),
         )  # fmt: skip
     console.print(f"[green]✓[/] {username} ({role.value})")
     if generated:
@@ -57,7 +58,9 @@ def password(
         user = repository.get_user_by_name(session, username)
         if user is None or user.workspace_id != workspace_id:
             raise SiyuError("user.not_found", ident=username)
-        service.update_user(session, workspace_id, user.id, password=new, active=True)
+        service.update_user(
+            session, workspace_id, user.id, password=new, active=True, actor=cli_actor()
+        )
     console.print(f"[green]✓[/] {username}")
     if generated:
         console.print(f"{t('password', '密码')}: {new}", highlight=False)

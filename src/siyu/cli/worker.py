@@ -18,6 +18,7 @@ from siyu.kit.clock import utcnow
 from siyu.kit.logs import log_to_file
 from siyu.messaging import repository
 from siyu.messaging.tasks import Worker, WorkerOptions, channels_from_settings
+from siyu.web.hardening import check_production
 from siyu.workspaces import service as workspaces
 
 outbox_app = typer.Typer(help="The outbox of messages to deliver.", no_args_is_help=True)
@@ -41,6 +42,7 @@ def worker(
     """Deliver the outbox: at least once, idempotency keys, retries with backoff, a lane per
     channel. Stops cleanly on Ctrl-C or SIGTERM."""
     config = settings()
+    check_production(config)
     log_to_file(config.home)
     stop = threading.Event()
 

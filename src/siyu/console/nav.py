@@ -37,6 +37,7 @@ NAV: Final = (
     NavItem("tasks", "/tasks", N_("Today's tasks"), N_("Engage"), P.TASKS_READ),
     NavItem("campaigns", "/campaigns", N_("Campaigns"), N_("Engage"), P.ENGAGE_READ),
     NavItem("imports", "/imports", N_("Imports"), N_("Data"), P.IMPORTS_READ),
+    NavItem("audit", "/audit", N_("Audit log"), N_("Data"), P.AUDIT_READ),
     NavItem("settings", "/settings", N_("Settings"), N_("Data"), None),
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from siyu.console.pages import (
+    audit,
     auth,
     campaigns,
     channels,
@@ -37,6 +38,7 @@ PAGES = (
     tasks,
     campaigns,
     imports,
+    audit,
     settings,
     landing,
 )

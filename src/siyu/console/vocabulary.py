@@ -51,3 +51,25 @@ CODES: Final = (
     N_("wrong_contact"), N_("other"),
     N_("co_purchase"), N_("implicit"), N_("trial_to_main"), N_("popular"), N_("refill"),
 )  # fmt: skip
+
+ACTION_NAMES: Final = {
+    "auth.login": N_("Logged in"),
+    "auth.login_failed": N_("Failed log-in"),
+    "auth.lockout": N_("Account locked"),
+    "user.create": N_("User created"),
+    "user.role_change": N_("Role changed"),
+    "user.deactivate": N_("User deactivated"),
+    "user.reactivate": N_("User reactivated"),
+    "user.password": N_("Password set"),
+    "api_key.create": N_("API key created"),
+    "api_key.revoke": N_("API key revoked"),
+    "data.export": N_("Export"),
+    "pii.reveal": N_("Clear view"),
+    "consent.change": N_("Consent changed"),
+    "policy.change": N_("Contact policy changed"),
+    "campaign.launch": N_("Campaign launched"),
+    "message.send": N_("Messages sent"),
+    "loyalty.adjust": N_("Loyalty posting by hand"),
+    "loyalty.audit": N_("Loyalty ledger audit"),
+    "audit.verify": N_("Audit log verified"),
+}

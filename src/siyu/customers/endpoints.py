@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from siyu.accounts.rules import Permission, Principal
 from siyu.customers import repository, service
-from siyu.customers.schemas import CustomerPortrait, CustomerSummary
+from siyu.customers.schemas import CustomerPortrait, CustomerSummary, RevealRead, RevealRequest
 from siyu.kit.errors import NotFoundError
 from siyu.orders import repository as orders
 from siyu.orders.endpoints import order_reads
@@ -145,6 +145,24 @@ def get_customer(
     check_access(db, principal, customer_id)
     cipher = store_of(request).cipher
     return service.portrait(db, principal.workspace_id, cipher, customer_id, locale=locale)
+
+
+@router.post("/customers/{customer_id}/reveal", response_model=RevealRead)
+def reveal_value(
+    customer_id: int,
+    body: RevealRequest,
+    request: Request,
+    response: Response,
+    db: Db,
+    principal: Annotated[Principal, require(Permission.PII_REVEAL)],
+) -> RevealRead:
+    """Show one personal value in clear (name, latest address or an identity); audited."""
+    check_access(db, principal, customer_id)
+    response.headers["Cache-Control"] = "no-store"
+    return service.reveal(
+        db, principal.workspace_id, store_of(request).cipher, customer_id, body,
+        actor=principal.actor,
+    )  # fmt: skip
 
 
 @router.get("/customers/{customer_id}/orders", response_model=Page[OrderRead])

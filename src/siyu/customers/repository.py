@@ -370,3 +370,30 @@ def channel_code(session: Session, workspace_id: int, channel_id: int) -> str | 
     return session.scalar(
         select(Channel.code).where(Channel.workspace_id == workspace_id, Channel.id == channel_id)
     )
+
+
+def get_identity(
+    session: Session, workspace_id: int, customer_id: int, identity_id: int
+) -> Identity | None:
+    """One identity of the customer."""
+    return session.scalar(
+        select(Identity).where(
+            Identity.workspace_id == workspace_id,
+            Identity.customer_id == customer_id,
+            Identity.id == identity_id,
+        )
+    )
+
+
+def latest_receiver(session: Session, workspace_id: int, customer_id: int) -> bytes | None:
+    """The encrypted receiver (name, phone, address) of the customer's latest order."""
+    return session.scalar(
+        select(Order.receiver_enc)
+        .where(
+            Order.workspace_id == workspace_id,
+            Order.customer_id == customer_id,
+            Order.receiver_enc.is_not(None),
+        )
+        .order_by(Order.ordered_at.desc(), Order.id.desc())
+        .limit(1)
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import NamedTuple
 
@@ -109,3 +110,20 @@ def mask_name(name: str) -> str:
     """Mask a person's name for display: 王小明 -> 王**, Alice Wong -> A*********."""
     text = name.strip()
     return text[:1] + "*" * max(len(text) - 1, 1) if text else ""
+
+
+ADDRESS_KEPT = 6
+
+
+def mask_address(address: str) -> str:
+    """Mask an address for display: the first characters (province, city) only."""
+    text = address.strip()
+    if not text:
+        return ""
+    return text[:ADDRESS_KEPT] + "****" if len(text) > ADDRESS_KEPT else text[:1] + "****"
+
+
+def receiver_address(receiver_json: str) -> str:
+    """The address of an order's decrypted receiver blob (name, phone, address)."""
+    parts = [*json.loads(receiver_json), "", "", ""][:3]
+    return str(parts[2] or "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -26,6 +27,7 @@ class CustomerSummary(BaseModel):
 class IdentityRead(BaseModel):
     """An identifier of the customer, masked."""
 
+    id: int
     kind: str
     platform: str
     masked: str
@@ -87,6 +89,7 @@ class CustomerPortrait(BaseModel):
 
     id: int
     name_masked: str | None
+    address_masked: str | None = Field(description="The latest order's delivery address, masked.")
     first_seen_at: datetime | None
     identities: list[IdentityRead]
     merges: list[str] = Field(description="Why records were merged into this customer.")
@@ -96,3 +99,21 @@ class CustomerPortrait(BaseModel):
     current_consent: dict[str, bool] = Field(
         description="Latest marketing consent per channel (True: granted)."
     )
+
+
+RevealField = Literal["name", "address", "identity"]
+
+
+class RevealRequest(BaseModel):
+    """One personal value to show in clear (needs `pii:reveal`; every reveal is audited)."""
+
+    field: RevealField
+    identity_id: int | None = Field(default=None, description="With field=identity.")
+
+
+class RevealRead(BaseModel):
+    """The value in clear; not cached (Cache-Control: no-store)."""
+
+    field: RevealField
+    identity_id: int | None = None
+    value: str

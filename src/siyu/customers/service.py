@@ -12,16 +12,20 @@ from sqlalchemy.orm import Session
 
 from siyu.analytics import ladder, lifecycle
 from siyu.analytics.settings import Locale
+from siyu.audit import service as audit
+from siyu.audit.rules import Action, Target
 from siyu.customers import repository
 from siyu.customers.rules import (
     NAME_INDEX_KIND,
     IdentifierKey,
     explain_merge,
+    mask_address,
     mask_name,
     normalise_email,
     normalise_name,
     normalise_phone,
     normalise_token,
+    receiver_address,
 )
 from siyu.customers.schemas import (
     ConsentRead,
@@ -29,9 +33,11 @@ from siyu.customers.schemas import (
     CustomerPortrait,
     IdentityRead,
     ProfileRead,
+    RevealRead,
+    RevealRequest,
 )
 from siyu.kit.crypto import PiiCipher, mask
-from siyu.kit.errors import NotFoundError
+from siyu.kit.errors import NotFoundError, ValidationError
 from siyu.loyalty.service import merge_customer as merge_loyalty
 from siyu.models import ConsentRecord, Customer
 from siyu.models.enums import IdentityKind, Platform
@@ -331,6 +337,55 @@ def masked_name(cipher: PiiCipher, customer: Customer) -> str | None:
     return mask_name(cipher.decrypt(customer.name_enc))
 
 
+def _latest_address(
+    session: Session, workspace_id: int, cipher: PiiCipher, customer_id: int
+) -> str | None:
+    blob = repository.latest_receiver(session, workspace_id, customer_id)
+    if blob is None:
+        return None
+    return receiver_address(cipher.decrypt(blob)) or None
+
+
+def _masked_address(
+    session: Session, workspace_id: int, cipher: PiiCipher, customer_id: int
+) -> str | None:
+    found = _latest_address(session, workspace_id, cipher, customer_id)
+    return mask_address(found) if found else None
+
+
+def reveal(
+    session: Session,
+    workspace_id: int,
+    cipher: PiiCipher,
+    customer_id: int,
+    request: RevealRequest,
+    *,
+    actor: str,
+) -> RevealRead:
+    """Decrypt one personal value of a customer for a caller allowed to see it; audited."""
+    customer = repository.get_customer(session, workspace_id, customer_id)
+    if customer is None:
+        raise NotFoundError("customer.not_found", ident=customer_id)
+    details: dict[str, str | int] = {"field": request.field}
+    value: str | None = None
+    if request.field == "name":
+        value = cipher.decrypt(customer.name_enc) if customer.name_enc is not None else None
+    elif request.field == "address":
+        value = _latest_address(session, workspace_id, cipher, customer_id)
+    else:
+        if request.identity_id is None:
+            raise ValidationError("pii.field_unknown", field="identity")
+        identity = repository.get_identity(session, workspace_id, customer_id, request.identity_id)
+        value = cipher.decrypt(identity.value_enc) if identity is not None else None
+        details |= {"identity_id": request.identity_id,
+                    "kind": identity.kind if identity is not None else ""}  # fmt: skip
+    if not value:
+        raise NotFoundError("pii.missing", customer=customer_id, field=request.field)
+    audit.record(session, actor, Action.REVEAL, Target("customer", customer_id), details,
+                 workspace_id=workspace_id)  # fmt: skip
+    return RevealRead(field=request.field, identity_id=request.identity_id, value=value)
+
+
 def latest_consent(consents: Sequence[ConsentRecord]) -> dict[str, bool]:
     """The latest marketing consent per channel (records come newest first)."""
     latest: dict[str, bool] = {}
@@ -351,9 +406,12 @@ def portrait(
     return CustomerPortrait(
         id=customer.id,
         name_masked=masked_name(cipher, customer),
+        address_masked=_masked_address(session, workspace_id, cipher, customer_id),
         first_seen_at=customer.first_seen_at,
         identities=[
-            IdentityRead(kind=i.kind, platform=i.platform, masked=i.masked, source=i.source)
+            IdentityRead(
+                id=i.id, kind=i.kind, platform=i.platform, masked=i.masked, source=i.source
+            )
             for i in repository.list_identities(session, workspace_id, customer_id)
         ],
         merges=[m[locale] for m in explain_customer(session, workspace_id, customer_id)],

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from siyu.accounts.rules import Permission, Principal
+from siyu.imports.readers import UnsafeFileError, check_file
 from siyu.imports.rejects import Reject, read_rejects, reason_in
 from siyu.imports.schemas import ImportBatchRead, ImportKind, ImportOutcome, JobRead, RejectRead
 from siyu.imports.tasks import ImportRequest, run_import, safe_file_name
@@ -27,7 +28,6 @@ from siyu.web.jobs import Job, JobRunner
 from siyu.web.pagination import Page, Paging
 
 router = APIRouter(tags=["imports"])
-MAX_UPLOAD_MB = 512
 
 
 def runner(request: Request) -> JobRunner:
@@ -55,12 +55,18 @@ async def start_import(
 ) -> Job:
     """Save an uploaded file and queue its import; return the job."""
     preset = _check_preset(kind, preset)
-    if upload.size is not None and upload.size > MAX_UPLOAD_MB * 2**20:
-        raise ValidationError("import.too_large", megabytes=MAX_UPLOAD_MB)
     store = store_of(request)
+    limit = store.settings.upload_max_mb
+    if upload.size is not None and upload.size > limit * 2**20:
+        raise ValidationError("upload.too_large", megabytes=limit)
     folder = store.settings.home / "uploads" / uuid.uuid4().hex
     path = folder / safe_file_name(upload.filename or "upload.csv")
     await run_in_threadpool(_save, upload, path)
+    try:
+        await run_in_threadpool(check_file, path)
+    except UnsafeFileError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise ValidationError(exc.key, **exc.params) from None
     job_request = ImportRequest(principal.workspace_id, kind, path, preset, shop.strip()[:64])
     return runner(request).submit(
         principal.workspace_id, f"import:{kind.value}", path.name,

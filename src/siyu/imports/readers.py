@@ -76,11 +76,59 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+ZIP_MAGIC = b"PK\x03\x04"
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+TEXT_SUFFIXES = (".csv", ".txt", ".tsv", "")
+MAX_EXPANDED = 4 * 1024**3
+MAX_RATIO = 250  # real sheets compress 5-100x; a zip bomb, thousands of times
+MAX_MEMBERS = 10_000
+
+
+class UnsafeFileError(ImportFileError):
+    """A file refused before it is opened: the wrong type, or a zip that expands too far."""
+
+
+def check_type(path: Path) -> None:
+    """Refuse a file whose name and first bytes disagree with CSV or XLSX."""
+    suffix = path.suffix.lower()
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if suffix in XLSX_SUFFIXES and not head.startswith(ZIP_MAGIC):
+        raise UnsafeFileError("upload.wrong_type", file=path.name, reason="no XLSX (ZIP) header")
+    if suffix in TEXT_SUFFIXES and head.startswith(ZIP_MAGIC):
+        raise UnsafeFileError("upload.wrong_type", file=path.name,
+                              reason="a ZIP or XLSX file named as text")  # fmt: skip
+    if suffix not in XLSX_SUFFIXES + TEXT_SUFFIXES:
+        raise UnsafeFileError("upload.wrong_type", file=path.name, reason=f"suffix {suffix!r}")
+
+
+def check_zip(path: Path) -> None:
+    """Refuse a workbook that would expand too far, judged from its directory alone."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise _fail(path, f"not a readable XLSX workbook ({type(exc).__name__})") from exc
+    expanded = sum(m.file_size for m in members)
+    packed = max(sum(m.compress_size for m in members), 1)
+    if len(members) > MAX_MEMBERS or expanded > MAX_EXPANDED or expanded / packed > MAX_RATIO:
+        raise UnsafeFileError("upload.zip_bomb", file=path.name,
+                              megabytes=MAX_EXPANDED // 2**20, ratio=MAX_RATIO)  # fmt: skip
+
+
+def check_file(path: Path) -> None:
+    """Refuse a wrong type or a zip bomb before any parser touches the file."""
+    check_type(path)
+    if path.suffix.lower() in XLSX_SUFFIXES:
+        check_zip(path)
+
+
 def read_xlsx(path: Path) -> Table:
-    """Read the first worksheet of an XLSX workbook."""
+    """Read the first worksheet of an XLSX workbook (checked for a zip bomb first)."""
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    check_zip(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
@@ -120,8 +168,8 @@ def read_table(path: Path) -> Table:
         raise _fail(path, "the file is empty")
     if path.stat().st_size > MAX_BYTES:
         raise _fail(path, "larger than 2 GiB")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    if path.suffix.lower() in XLSX_SUFFIXES:
         return read_xlsx(path)
-    if path.suffix.lower() in (".csv", ".txt", ".tsv", ""):
+    if path.suffix.lower() in TEXT_SUFFIXES:
         return read_csv(path)
     raise _fail(path, f"unsupported file type {path.suffix!r} (use CSV or XLSX)")

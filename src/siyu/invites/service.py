@@ -14,6 +14,7 @@ from siyu.invites import repository
 from siyu.invites.rules import Candidates, Stage, Touchpoint, plan
 from siyu.kit.crypto import PiiCipher
 from siyu.kit.money import format_yuan
+from siyu.kit.spreadsheet import defused
 
 DAY_S = 86_400.0
 
@@ -163,20 +164,24 @@ def to_csv(
             phone = phones[0] if phones else ""
             extra = [" ".join(f"{p}:{cipher.decrypt(b)}" for k, p, b in ids if k != "phone")]
         writer.writerow(
-            [
-                i.rank,
-                i.customer_id,
-                i.tier,
-                i.stage,
-                f"{i.score:.4f}",
-                "" if i.clv_fen is None else format_yuan(i.clv_fen).lstrip("¥").replace(",", ""),
-                "" if i.p_alive is None else f"{i.p_alive:.3f}",
-                "" if i.expected_purchases_365d is None else f"{i.expected_purchases_365d:.2f}",
-                i.touchpoint,
-                f"{i.cost_fen / 100:.2f}",
-                f"{i.join_rate:.2f}",
-                phone,
-                *extra,
-            ]
+            defused(
+                [
+                    i.rank,
+                    i.customer_id,
+                    i.tier,
+                    i.stage,
+                    f"{i.score:.4f}",
+                    ""
+                    if i.clv_fen is None
+                    else format_yuan(i.clv_fen).lstrip("¥").replace(",", ""),
+                    "" if i.p_alive is None else f"{i.p_alive:.3f}",
+                    "" if i.expected_purchases_365d is None else f"{i.expected_purchases_365d:.2f}",
+                    i.touchpoint,
+                    f"{i.cost_fen / 100:.2f}",
+                    f"{i.join_rate:.2f}",
+                    phone,
+                    *extra,
+                ]
+            )
         )
     return out.getvalue()

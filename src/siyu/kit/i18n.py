@@ -363,10 +363,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Unknown import kind '{kind}': use orders, products, contacts or costs.",
         "zh-CN": "未知的导入类型“{kind}”：请使用 orders、products、contacts 或 costs。",
     },
-    "import.too_large": {
-        "en": "The file is larger than {megabytes} MB.",
-        "zh-CN": "文件超过 {megabytes} MB。",
-    },
     "export.format": {
         "en": "Unknown export format '{format}': use csv or xlsx.",
         "zh-CN": "未知的导出格式“{format}”：请使用 csv 或 xlsx。",
@@ -547,6 +543,75 @@ MESSAGES: dict[str, dict[str, str]] = {
     "segment.not_found": {
         "en": "No segment '{code}'. `siyu segment list` shows them.",
         "zh-CN": "没有分群“{code}”。可用 `siyu segment list` 查看。",
+    },
+    "audit.ok": {
+        "en": "Audit log intact: {checked} entries checked, the newest is #{last}.",
+        "zh-CN": "审计日志完整：已校验 {checked} 条，最新一条为 #{last}。",
+    },
+    "audit.broken_hash": {
+        "en": "Audit log BROKEN at entry #{id}: its content no longer matches its hash "
+        "(the entry was changed).",
+        "zh-CN": "审计日志已被破坏，位置 #{id}：该条内容与其哈希不符（记录被修改）。",
+    },
+    "audit.broken_link": {
+        "en": "Audit log BROKEN at entry #{id}: it does not link to the entry before it "
+        "(entries were reordered or replaced).",
+        "zh-CN": "审计日志已被破坏，位置 #{id}：该条与前一条的链接不符（记录被调换或替换）。",
+    },
+    "audit.gap": {
+        "en": "Audit log BROKEN at entry #{id}: the entry is missing (deleted).",
+        "zh-CN": "审计日志已被破坏，位置 #{id}：该条缺失（记录被删除）。",
+    },
+    "audit.truncated": {
+        "en": "Audit log BROKEN at entry #{id}: the chain head records entries the log no "
+        "longer holds (the newest entries were deleted).",
+        "zh-CN": "审计日志已被破坏，位置 #{id}：链头记录的条目在日志中已不存在"
+        "（最新的记录被删除）。",
+    },
+    "audit.bad_target": {
+        "en": "A target is TYPE or TYPE:ID, e.g. customer:12 (got '{text}').",
+        "zh-CN": "对象的格式为 类型 或 类型:编号，例如 customer:12（收到“{text}”）。",
+    },
+    "audit.bad_action": {
+        "en": "Unknown action '{action}'. Known actions: {known}.",
+        "zh-CN": "未知的操作“{action}”。可用操作：{known}。",
+    },
+    "auth.locked": {
+        "en": "This account is locked after {failures} failed log-ins; try again in {minutes} "
+        "minutes or ask an admin to set a new password.",
+        "zh-CN": "该账号连续 {failures} 次登录失败，已被锁定；请 {minutes} 分钟后再试，"
+        "或请管理员重设密码。",
+    },
+    "rate.limited": {
+        "en": "Too many requests; try again in {seconds} seconds.",
+        "zh-CN": "请求过于频繁，请 {seconds} 秒后再试。",
+    },
+    "pii.field_unknown": {
+        "en": "Nothing to show for '{field}': ask for name, address or identity (with its id).",
+        "zh-CN": "无法显示“{field}”：可显示 name（姓名）、address（地址）"
+        "或 identity（需给出编号）。",
+    },
+    "pii.missing": {
+        "en": "Customer {customer} has no {field} on record.",
+        "zh-CN": "客户 {customer} 没有记录{field}。",
+    },
+    "upload.too_large": {
+        "en": "The file is larger than {megabytes} MB; split it or raise SIYU_UPLOAD_MAX_MB.",
+        "zh-CN": "文件超过 {megabytes} MB；请拆分文件或调高 SIYU_UPLOAD_MAX_MB。",
+    },
+    "upload.wrong_type": {
+        "en": "{file} is not a CSV or XLSX file ({reason}). Nothing was imported.",
+        "zh-CN": "{file} 不是 CSV 或 XLSX 文件（{reason}）。未导入任何数据。",
+    },
+    "upload.zip_bomb": {
+        "en": "{file} would expand to more than {megabytes} MB (or {ratio}x its size); "
+        "it was refused before opening. Nothing was imported.",
+        "zh-CN": "{file} 解压后将超过 {megabytes} MB（或超过自身大小的 {ratio} 倍），"
+        "已在打开前拒绝。未导入任何数据。",
+    },
+    "settings.production_secret": {
+        "en": "Refusing to start with SIYU_ENVIRONMENT=production: {setting} {problem}.",
+        "zh-CN": "SIYU_ENVIRONMENT=production 时拒绝启动：{setting} {problem_zh}。",
     },
 }
 

@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
+from siyu.audit import service as audit
+from siyu.audit.rules import SYSTEM, Action, Target
 from siyu.consent import rules as consent_rules
 from siyu.db.engine import unit_of_work
 from siyu.engage.policy import repository as policy_repository
@@ -300,6 +302,21 @@ class Dispatcher:
         repository.log_attempts(session, attempts, self.workspace_id)
         policy_repository.mark_touches(session, sent_touches, "sent")
         policy_repository.mark_touches(session, dead_touches, "cancelled")
+        self._audit(session, deliveries, results)
+
+    def _audit(
+        self, session: Session, deliveries: list[_Delivery], results: list[dict[str, Any]]
+    ) -> None:
+        """One audit entry per delivered batch: how many went out, failed or wait for a retry."""
+        if not deliveries:
+            return
+        ids = [d.claimed.id for d in deliveries]
+        statuses = [r["status"] for r in results]
+        details = {"channel": deliveries[0].claimed.channel, "first_id": min(ids),
+                   "last_id": max(ids), "messages": len(ids), "sent": statuses.count("sent"),
+                   "dead": statuses.count("dead"), "worker": self.worker[:80]}  # fmt: skip
+        audit.record(session, SYSTEM, Action.MESSAGE_SEND, Target("outbox", min(ids)), details,
+                     workspace_id=self.workspace_id)  # fmt: skip
 
 
 def status(session: Session, workspace_id: int) -> dict[tuple[str, str], int]:

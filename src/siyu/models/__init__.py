@@ -1,6 +1,7 @@
 """ORM classes, one file per aggregate; importing this package registers them all."""
 
 from siyu.models.account import ApiKey, UserAccount, WebhookDelivery, WebSession
+from siyu.models.audit import AuditEntry, AuditHead
 from siyu.models.campaign import Campaign, CampaignMember, CampaignVariant
 from siyu.models.channel import Channel, ChannelCost
 from siyu.models.channel_code import (
@@ -46,6 +47,8 @@ from siyu.models.workspace import Workspace
 
 __all__ = [
     "ApiKey",
+    "AuditEntry",
+    "AuditHead",
     "Campaign",
     "CampaignMember",
     "CampaignVariant",

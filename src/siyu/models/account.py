@@ -28,6 +28,9 @@ class UserAccount(IdMixin, WorkspaceMixin, CreatedMixin, Base):
     locale: Mapped[str | None] = mapped_column(String(8), default=None)
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    # Consecutive failed log-ins; at the limit the account is locked until `locked_until`.
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
 
 
 class WebSession(Base):

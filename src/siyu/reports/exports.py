@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from siyu.kit.spreadsheet import defuse
 from siyu.reports.rules import UNITS, machine_value
 from siyu.reports.schemas import Kind, Locale, Report, Section
 
@@ -34,10 +35,11 @@ def write_csv(report: Report, path: Path, locale: Locale) -> Path:
         for section in report.sections:
             title = section.title(locale)
             for i, row in enumerate(section.rows):
-                label = _row_label(section, i)
+                label = defuse(_row_label(section, i))
                 for column, value in zip(section.columns, row, strict=True):
-                    writer.writerow((section.key, title, label, column.key,
-                                     column.label(locale), machine_value(value, column.kind),
+                    cell = machine_value(value, column.kind)  # numbers stay numbers, even -1.00
+                    writer.writerow((section.key, title, label, column.key, column.label(locale),
+                                     defuse(cell) if column.kind == "text" else cell,
                                      UNITS[column.kind]))  # fmt: skip
     return path
 
@@ -57,7 +59,7 @@ def _xlsx_value(value: object, kind: Kind) -> object:
         return None
     if kind == "fen" and isinstance(value, int | float):
         return round(value) / 100
-    return value
+    return defuse(value)
 
 
 def write_xlsx(report: Report, path: Path, locale: Locale, title: str) -> Path:

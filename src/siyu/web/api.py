@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from siyu import __version__
 from siyu.accounts import endpoints as accounts
+from siyu.audit import endpoints as audit
 from siyu.channels import endpoints as channel_codes
 from siyu.customers import endpoints as customers
 from siyu.engage.campaigns import endpoints as campaigns
@@ -41,6 +42,7 @@ DOMAINS = (
     campaigns,
     tasks,
     policy,
+    audit,
 )
 
 

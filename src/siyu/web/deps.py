@@ -12,6 +12,8 @@ from starlette.concurrency import run_in_threadpool
 
 from siyu.accounts.rules import Permission, Principal, hash_token, same_token
 from siyu.accounts.service import api_key_principal, key_cache, session_principal
+from siyu.audit import service as audit
+from siyu.audit.rules import Action, Target
 from siyu.kit.errors import AuthenticationError, PermissionDeniedError
 from siyu.store import Store
 from siyu.web.locale import negotiate, normalise
@@ -112,7 +114,10 @@ def forbidden(principal: Principal, permission: Permission) -> PermissionDeniedE
 
 def require(permission: Permission, *more: Permission) -> Any:
     """A dependency that returns the caller when it holds `permission` and any `more`
-    (API: 401 / 403 naming the first one missing)."""
+    (API: 401 / 403 naming the first one missing).
+
+    Every download (`export`) is audited here, so no export endpoint can forget it.
+    """
 
     async def dependency(principal: OptionalPrincipal) -> Principal:
         if principal is None:
@@ -122,7 +127,27 @@ def require(permission: Permission, *more: Permission) -> Any:
                 raise forbidden(principal, needed)
         return principal
 
-    return Depends(dependency)
+    async def exporting(request: Request, db: Db, principal: OptionalPrincipal) -> Principal:
+        allowed = await dependency(principal)
+        await run_in_threadpool(audit_export, db, request, allowed)
+        return allowed
+
+    exports = Permission.EXPORT in (permission, *more)
+    return Depends(exporting if exports else dependency)
+
+
+def audit_export(db: Session, request: Request, principal: Principal) -> None:
+    """Record a download: what was exported and which filters were set."""
+    # Filter names only, never their values: a search term can be a phone number.
+    params = request.query_params
+    details = {
+        "path": request.url.path[:200],
+        "format": (params.get("format") or "csv")[:8],
+        "filters": sorted({k[:40] for k, v in params.items() if v and k != "format"}),
+    }
+    what = request.url.path.rstrip("/").removesuffix("/export").rsplit("/", 1)[-1]
+    audit.record(db, principal.actor, Action.EXPORT, Target("export", what[:80]), details,
+                 workspace_id=principal.workspace_id)  # fmt: skip
 
 
 def require_page(permission: Permission | None = None) -> Any:

@@ -15,6 +15,7 @@ from fastapi.responses import Response, StreamingResponse
 from openpyxl import Workbook
 
 from siyu.kit.clock import CHINA_TZ
+from siyu.kit.spreadsheet import defuse
 
 Cell = str | int | float | Decimal | datetime | date | None
 
@@ -49,13 +50,12 @@ def _plain(value: Cell) -> Cell:
 
 
 def safe_cell(value: Cell) -> Cell:
-    """Keep a text cell from running as a formula when opened in Excel."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return _plain(value)
+    """Keep a text cell from running as a formula when opened in a spreadsheet."""
+    return _plain(defuse(value))
 
 
-def _csv_chunks(headers: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Iterator[str]:
+def csv_chunks(headers: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Iterator[str]:
+    """CSV text with a BOM, formula-safe cells, in chunks of 1000 rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")  # a BOM so Excel shows Chinese correctly
@@ -82,7 +82,7 @@ def export_response(
     filename = f"{name}.{fmt.value}"
     if fmt is ExportFormat.CSV:
         return StreamingResponse(
-            _csv_chunks(headers, rows),
+            csv_chunks(headers, rows),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": _disposition(filename)},
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from siyu.accounts.rules import Permission, Principal
@@ -14,6 +14,7 @@ from siyu.console import charts
 from siyu.console.render import render
 from siyu.customers import service
 from siyu.customers.endpoints import Filters, check_access, find_customers, summary
+from siyu.customers.schemas import RevealField, RevealRequest
 from siyu.orders import repository as orders
 from siyu.orders.endpoints import order_reads
 from siyu.overview.service import label_locale
@@ -67,6 +68,41 @@ def portrait_page(
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     """Everything known of one customer; identities masked."""
+    return _portrait(request, db, locale, principal, customer_id, page=page)
+
+
+@router.post("/customers/{customer_id}/reveal", include_in_schema=False)
+def reveal_page(
+    customer_id: int,
+    request: Request,
+    db: Db,
+    locale: Locale,
+    principal: Annotated[Principal, require_page(Permission.PII_REVEAL)],
+    field: Annotated[RevealField, Form()],
+    identity_id: Annotated[int | None, Form()] = None,
+) -> Response:
+    """The portrait with one value shown in clear (audited; the page is not cached)."""
+    check_access(db, principal, customer_id)
+    shown = service.reveal(
+        db, principal.workspace_id, store_of(request).cipher, customer_id,
+        RevealRequest(field=field, identity_id=identity_id), actor=principal.actor,
+    )  # fmt: skip
+    key = f"identity-{identity_id}" if field == "identity" else field
+    response = _portrait(request, db, locale, principal, customer_id, revealed={key: shown.value})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _portrait(
+    request: Request,
+    db: Db,
+    locale: str,
+    principal: Principal,
+    customer_id: int,
+    *,
+    page: int = 1,
+    revealed: dict[str, str] | None = None,
+) -> Response:
     check_access(db, principal, customer_id)
     cipher = store_of(request).cipher
     portrait = service.portrait(db, principal.workspace_id, cipher, customer_id, locale=locale)
@@ -82,6 +118,6 @@ def portrait_page(
     gettext = translations(locale).gettext
     return render(
         request, "portrait.html", principal, active="customers", c=portrait,
-        orders=paging.wrap(order_reads(db, rows), total),
+        orders=paging.wrap(order_reads(db, rows), total), revealed=revealed or {},
         timeline=charts.order_timeline(timeline, gettext) if timeline else None,
     )  # fmt: skip

@@ -65,7 +65,7 @@ def add_user(
     try:
         service.create_user(
             db, principal.workspace_id, username=username, password=password, role=role,
-            display_name=display_name, staff_code=staff_account,
+            display_name=display_name, staff_code=staff_account, actor=principal.actor,
         )  # fmt: skip
     except SiyuError as exc:
         db.rollback()
@@ -89,6 +89,7 @@ def change_user(
         service.update_user(
             db, principal.workspace_id, user_id, role=role,
             active={"1": True, "0": False}.get(active), password=password or None,
+            actor=principal.actor,
         )  # fmt: skip
     except SiyuError as exc:
         db.rollback()
@@ -110,6 +111,7 @@ def add_key(
         created = service.create_api_key(
             db, principal.workspace_id, store_of(request).cipher, name=name,
             scopes=" ".join(scopes or []), created_by=principal.user_id,
+            actor=principal.actor,
         )  # fmt: skip
     except SiyuError as exc:
         db.rollback()
@@ -123,5 +125,5 @@ def add_key(
 @router.post("/settings/api-keys/{key_id}/revoke", include_in_schema=False)
 def revoke_key(key_id: int, db: Db, principal: Admin) -> Response:
     """Revoke an API key."""
-    service.revoke_api_key(db, principal.workspace_id, key_id)
+    service.revoke_api_key(db, principal.workspace_id, key_id, actor=principal.actor)
     return RedirectResponse("/settings#api-keys", status_code=303)

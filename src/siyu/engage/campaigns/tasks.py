@@ -10,6 +10,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from siyu.audit import service as audit
+from siyu.audit.rules import SYSTEM, Action, Target
 from siyu.db.engine import unit_of_work
 from siyu.engage.campaigns import repository, service
 from siyu.engage.campaigns.schemas import LaunchReport
@@ -28,10 +30,11 @@ def launch(
     chunk: int = CHUNK,
     progress: Progress | None = None,
     committed: bool = True,
+    actor: str = SYSTEM,
 ) -> LaunchReport:
     """Launch a draft campaign (or resume an interrupted launch) chunk by chunk
     (``committed``: read the audience through the forked fast reader; a server thread
-    reads it through its session instead, since forking a threaded server is unsafe)."""
+    reads it through its session instead, since forking a threaded server is unsafe); audited."""
     started = time.perf_counter()
     with unit_of_work(sessions) as session:
         campaign = service.require_campaign(session, workspace_id, code)
@@ -58,5 +61,8 @@ def launch(
     with unit_of_work(sessions) as session:
         campaign = service.require_campaign(session, workspace_id, code)
         repository.set_status(session, campaign.id, "launched", launched_at=now)
+        counts = {k: getattr(report, k) for k in ("members", "queued", "suppressed", "control")}
+        audit.record(session, actor, Action.CAMPAIGN_LAUNCH, Target("campaign", campaign.id),
+                     {"code": code, **counts}, workspace_id=workspace_id)  # fmt: skip
     report.seconds = time.perf_counter() - started
     return report

@@ -18,6 +18,8 @@ from numpy.typing import NDArray
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from siyu.audit import service as audit
+from siyu.audit.rules import SYSTEM, Action, Target
 from siyu.consent import repository as consent_repository
 from siyu.consent import rules as consent_rules
 from siyu.db.columns import Source, codes, committed_read
@@ -54,9 +56,13 @@ def get_policy(session: Session, workspace_id: int) -> ContactPolicy:
     return ContactPolicy.model_validate(stored) if stored else ContactPolicy()
 
 
-def set_policy(session: Session, workspace_id: int, policy: ContactPolicy) -> None:
-    """Save the workspace's contact policy."""
+def set_policy(
+    session: Session, workspace_id: int, policy: ContactPolicy, *, actor: str = SYSTEM
+) -> None:
+    """Save the workspace's contact policy (audited)."""
     repository.put_setting(session, workspace_id, POLICY_KEY, policy.model_dump(mode="json"))
+    audit.record(session, actor, Action.POLICY_CHANGE, Target("policy", POLICY_KEY),
+                 workspace_id=workspace_id)  # fmt: skip
 
 
 @dataclass
@@ -446,10 +452,11 @@ def record_consent(
     granted: bool,
     source: str,
     now: datetime,
+    actor: str = SYSTEM,
 ) -> list[int]:
     """Record a grant or an opt-out; an opt-out takes effect at once: the customer's reserved
     contacts on the channels it covers are cancelled (with their outbox messages) and recorded
-    as suppressed. Returns the cancelled touch ids."""
+    as suppressed. Returns the cancelled touch ids. The change is audited."""
     known = (*consent_rules.CHANNELS, consent_rules.ALL)
     if channel not in known:
         raise ValidationError("consent.unknown_channel", channel=channel, known=", ".join(known))
@@ -458,8 +465,18 @@ def record_consent(
         session, workspace_id, customer_id=customer_id, channel=channel, granted=granted,
         purpose="marketing", source=source, recorded_at=now,
     )  # fmt: skip
-    if granted:
-        return []
+    cancelled = [] if granted else _cancel_for_opt_out(session, workspace_id, customer_id,
+                                                       channel, now)  # fmt: skip
+    details = {"channel": channel, "granted": granted, "source": source[:40],
+               "cancelled": len(cancelled)}  # fmt: skip
+    audit.record(session, actor, Action.CONSENT_CHANGE, Target("customer", customer_id),
+                 details, workspace_id=workspace_id)  # fmt: skip
+    return cancelled
+
+
+def _cancel_for_opt_out(
+    session: Session, workspace_id: int, customer_id: int, channel: str, now: datetime
+) -> list[int]:
     policy = get_policy(session, workspace_id)
     stopped = channels_governed_by(policy, channel)
     touches = repository.reserved_touches(session, workspace_id, customer_id, stopped, now)

@@ -4,7 +4,7 @@
 (decrypted with the personal-data key, which is needed only when there are some), then the
 table goes. A pending welcome message cannot move: WeCom's welcome code lived 20 seconds.
 
-Revision ID: 0013
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-11-24 14:00:00
 """
@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013"
+revision: str = "0011"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
