@@ -19,6 +19,7 @@ from siyu.cli import (
     groups,
     imports,
     invites,
+    keys,
     loyalty,
     policy,
     pool,
@@ -61,6 +62,7 @@ app = typer.Typer(
 app.add_typer(imports.app, name="import")
 app.add_typer(demo.app, name="demo")
 app.add_typer(loyalty.app, name="loyalty")
+app.add_typer(keys.app, name="keys")
 app.add_typer(channels.app, name="channel")
 app.add_typer(wecom.app, name="wecom")
 app.add_typer(invites.app, name="invite")
