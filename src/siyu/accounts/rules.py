@@ -34,6 +34,7 @@ class Permission(StrEnum):
     TASKS_READ = "tasks:read"
     USERS_MANAGE = "users:manage"
     API_KEYS_MANAGE = "api_keys:manage"
+    PRIVACY_MANAGE = "privacy:manage"
 
 
 P = Permission
@@ -64,7 +65,7 @@ ROLE_PERMISSIONS: Final[dict[Role, frozenset[Permission]]] = {
 
 API_SCOPES: Final = frozenset(
     {P.OVERVIEW_READ, P.CUSTOMERS_READ, P.ORDERS_READ, P.ORDERS_WRITE, P.IMPORTS_READ,
-     P.IMPORTS_WRITE, P.EXPORT}
+     P.IMPORTS_WRITE, P.EXPORT, P.PRIVACY_MANAGE}
 )  # fmt: skip
 """Scopes a key may carry: keys never manage users or other keys."""
 

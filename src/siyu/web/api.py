@@ -11,12 +11,13 @@ from siyu.customers import endpoints as customers
 from siyu.imports import endpoints as imports
 from siyu.orders import endpoints as orders
 from siyu.overview import endpoints as overview
+from siyu.privacy import endpoints as privacy
 from siyu.web.deps import check_csrf
 from siyu.web.errors import ERROR_RESPONSES
 from siyu.webhooks import endpoints as webhooks
 
 API_PREFIX = "/api/v1"
-DOMAINS = (accounts, customers, orders, overview, imports, webhooks)
+DOMAINS = (accounts, customers, orders, overview, imports, webhooks, privacy)
 
 
 class Health(BaseModel):
