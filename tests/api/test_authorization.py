@@ -76,6 +76,11 @@ ENDPOINTS: list[tuple[str, str, Callable[[World], str], set[str], Request | None
      lambda w: {"json": {"name": "k", "scopes": ["customers:read"]}}, None),
     ("DELETE", "/api/v1/api-keys/{key_id}", lambda w: "/api/v1/api-keys/999999", {"admin"},
      None, None),
+    ("GET", "/api/v1/customers/{customer_id}/data-export",
+     lambda w: f"/api/v1/customers/{w.other_customer}/data-export", {"admin"}, None,
+     "privacy:manage"),
+    ("POST", "/api/v1/customers/{customer_id}/erasure",
+     lambda w: "/api/v1/customers/999999/erasure", {"admin"}, None, "privacy:manage"),
 ]  # fmt: skip
 OPEN = {("GET", "/api/v1/health"), ("GET", "/api/v1/me")}
 SIGNED = {("POST", "/api/v1/webhooks/orders")}
