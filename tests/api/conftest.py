@@ -137,8 +137,11 @@ def seed(store: Store, home: Path) -> World:
                 staff_code="cs01" if role == "customer_service" else "",
             )  # fmt: skip
         for name, scopes in (
-            ("all", "overview:read customers:read orders:read imports:read imports:write export "
-             "privacy:manage"),
+            (
+                "all",
+                "overview:read customers:read orders:read imports:read imports:write export "
+                "privacy:manage",
+            ),
             ("customers", "customers:read"),
             ("webhook", "orders:write"),
             ("webhook_readonly", "orders:read"),

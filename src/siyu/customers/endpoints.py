@@ -16,7 +16,7 @@ from siyu.kit.errors import NotFoundError
 from siyu.orders import repository as orders
 from siyu.orders.endpoints import order_reads
 from siyu.orders.schemas import OrderRead
-from siyu.web.deps import Db, Locale, require, store_of
+from siyu.web.deps import Db, Locale, RowId, require, store_of
 from siyu.web.export import EXPORT_RESPONSES, ExportFormat, export_response, yuan
 from siyu.web.pagination import Page, Paging
 
@@ -132,7 +132,7 @@ def check_access(db: Session, principal: Principal, customer_id: int) -> None:
 
 @router.get("/customers/{customer_id}", response_model=CustomerPortrait)
 def get_customer(
-    customer_id: int,
+    customer_id: RowId,
     request: Request,
     db: Db,
     locale: Locale,
@@ -146,7 +146,7 @@ def get_customer(
 
 @router.get("/customers/{customer_id}/orders", response_model=Page[OrderRead])
 def customer_orders(
-    customer_id: int,
+    customer_id: RowId,
     db: Db,
     paging: Paging,
     principal: Annotated[Principal, require(Permission.ORDERS_READ)],

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from siyu.accounts.rules import Permission, Principal
 from siyu.privacy import service
 from siyu.privacy.schemas import DataSubjectExport, ErasureRead
-from siyu.web.deps import Db, require, store_of
+from siyu.web.deps import Db, RowId, require, store_of
 from siyu.workspaces import repository as workspaces
 
 router = APIRouter(tags=["privacy"])
@@ -18,7 +18,7 @@ PrivacyAdmin = Annotated[Principal, require(Permission.PRIVACY_MANAGE)]
 
 @router.get("/customers/{customer_id}/data-export", response_model=DataSubjectExport)
 def export_subject(
-    customer_id: int, request: Request, db: Db, principal: PrivacyAdmin
+    customer_id: RowId, request: Request, db: Db, principal: PrivacyAdmin
 ) -> DataSubjectExport:
     """Everything held on one person as JSON, identities in clear (a data-subject request)."""
     cipher = store_of(request).cipher
@@ -28,7 +28,7 @@ def export_subject(
 
 @router.post("/customers/{customer_id}/erasure", response_model=ErasureRead)
 def erase_subject(
-    customer_id: int, request: Request, db: Db, principal: PrivacyAdmin
+    customer_id: RowId, request: Request, db: Db, principal: PrivacyAdmin
 ) -> ErasureRead:
     """Erase one person: identifiers and personal data removed everywhere, the snapshot
     rewritten; orders and ledgers stay under a new anonymous id. Cannot be undone."""
