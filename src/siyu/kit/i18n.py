@@ -234,6 +234,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Key {key_id} still encrypts {rows} values: finish `siyu keys rotate` first.",
         "zh-CN": "密钥 {key_id} 仍加密着 {rows} 个值：请先完成 `siyu keys rotate`。",
     },
+    "consent.unknown_purpose": {
+        "en": "Unknown consent purpose '{purpose}'; known: {known}.",
+        "zh-CN": "未知的授权用途“{purpose}”；可用：{known}。",
+    },
     "privacy.unknown_customer": {
         "en": "Customer {ident} does not exist in this workspace (or was erased).",
         "zh-CN": "本工作区没有客户 {ident}（或已被删除）。",
