@@ -34,15 +34,15 @@ def rotate(
     """Add a new key (the service keeps running), then re-encrypt and re-index every
     encrypted column under it, batch by batch; safe to interrupt and run again."""
     config = settings()
-    if not keep_key:
-        if config.pii_key is not None:
-            raise SiyuError("key.from_env")
-        key_id = add_key(config.resolved_key_file())
-        console.print(t(f"key {key_id} added; it encrypts from now on",
-                        f"已添加密钥 {key_id}，此后用它加密"))  # fmt: skip
-        # running processes re-read the ring at most a second apart: let them switch first
-        time.sleep(2 * RELOAD_EVERY_S + 0.5)
-    with store() as opened:
+    if not keep_key and config.pii_key is not None:
+        raise SiyuError("key.from_env")
+    with store() as opened:  # a store that is missing or behind refuses before a key is added
+        if not keep_key:
+            key_id = add_key(config.resolved_key_file())
+            console.print(t(f"key {key_id} added; it encrypts from now on",
+                            f"已添加密钥 {key_id}，此后用它加密"))  # fmt: skip
+            # running processes re-read the ring at most a second apart: let them switch first
+            time.sleep(2 * RELOAD_EVERY_S + 0.5)
         for _ in range(MAX_PASSES):
             with progress_bar() as bar:
                 report = service.rotate(opened.sessions, opened.cipher, batch=batch,
