@@ -110,7 +110,13 @@ async def upload_import(
     kind: Annotated[ImportKind, Form(description="orders, products, contacts or costs.")],
     file: UploadFile,
     principal: Annotated[Principal, require(Permission.IMPORTS_WRITE)],
-    preset: Annotated[str, Form(description="Order preset; empty: detect.")] = "",
+    preset: Annotated[
+        str,
+        Form(
+            description="Order preset; empty: detect.",
+            json_schema_extra={"enum": ["", *builtin_names()]},  # the document says which
+        ),
+    ] = "",
     shop: Annotated[str, Form(description="Shop code; empty: the preset's platform.")] = "",
 ) -> JobRead:
     """Upload a CSV or XLSX file; it is imported in the background (poll the job)."""
