@@ -28,6 +28,7 @@ def create_app(store: Store | None = None, *, settings: Settings | None = None) 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         opened = None
+        app.state.jobs.reopen()
         if getattr(app.state, "store", None) is None:
             opened = app.state.store = open_store(settings or get_settings())
         # callbacks an earlier process stored but did not finish: processed in the background

@@ -106,6 +106,24 @@ class Settings(BaseSettings):
     delivery_timeout: float = Field(default=10.0, gt=0, description="Seconds per send attempt.")
     delivery_max_attempts: int = Field(default=8, ge=1, description="Attempts before dead.")
 
+    # Retention (`siyu privacy purge`): days each kind of record is kept; 0 keeps it for ever.
+    retention_wecom_callback_days: int = Field(
+        default=30, ge=0, description="Processed WeCom callbacks and WeCom calls made."
+    )
+    retention_outbox_payload_days: int = Field(
+        default=90, ge=0, description="Payloads of settled outbox messages (the rows stay)."
+    )
+    retention_delivery_attempt_days: int = Field(
+        default=90, ge=0, description="The delivery log of the worker."
+    )
+    retention_web_session_days: int = Field(
+        default=30, ge=0, description="Console sessions, counted from their expiry."
+    )
+    retention_reject_file_days: int = Field(
+        default=30, ge=0, description="Reject files of imports (they hold rows in clear)."
+    )
+    retention_log_days: int = Field(default=30, ge=0, description="Rotated log files.")
+
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to a SQLite file under `home`."""
         if self.database_url:

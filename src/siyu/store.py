@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from siyu.config import Settings
 from siyu.db.engine import make_engine, make_session_factory
 from siyu.db.migrate import ensure_current
-from siyu.kit.crypto import PiiCipher, decode_key, ensure_key_file
+from siyu.kit.crypto import PiiCipher, ensure_key_file, parse_keys
 from siyu.kit.errors import SiyuError
 
 
@@ -36,13 +37,24 @@ def unreachable(engine: Engine, exc: OperationalError) -> SiyuError:
 
 
 def load_cipher(settings: Settings, *, create: bool = False) -> PiiCipher:
-    """Return the cipher from SIYU_PII_KEY or the key file (created only when `create`)."""
+    """Return the key ring from SIYU_PII_KEY or the key file (created only when `create`);
+    a ring from a file follows keys a rotation adds to it."""
     if settings.pii_key is not None:
-        return PiiCipher(decode_key(settings.pii_key.get_secret_value()))
+        return PiiCipher(keys=parse_keys(settings.pii_key.get_secret_value()))
     path = settings.resolved_key_file()
     if not path.exists() and not create:
         raise SiyuError("key.missing", path=str(path))
-    return PiiCipher(decode_key(ensure_key_file(path)))
+    keys = parse_keys(ensure_key_file(path))
+    return PiiCipher(keys=keys, reload=lambda: _reread(path, keys))
+
+
+def _reread(path: Path, last: dict[int, bytes]) -> dict[int, bytes]:
+    """The ring in the key file now; the last one read while the file is being replaced."""
+    try:
+        last.update(parse_keys(path.read_text(encoding="ascii")))
+    except (OSError, SiyuError):
+        return last
+    return last
 
 
 def open_store(settings: Settings, *, check: bool = True, create_key: bool = False) -> Store:

@@ -150,7 +150,7 @@ def seed(store: Store, home: Path) -> World:
                 "all",
                 "overview:read customers:read orders:read imports:read imports:write export "
                 "loyalty:read loyalty:write loyalty:manage "
-                "engage:read engage:write",
+                "engage:read engage:write privacy:manage",
             ),
             ("customers", "customers:read"),
             ("webhook", "orders:write"),

@@ -248,6 +248,11 @@ ENDPOINTS: list[tuple[str, str, Callable[[World], str], set[str], Request | None
     ("GET", "/api/v1/policy", lambda w: "/api/v1/policy", READERS, None, "engage:read"),
     ("PUT", "/api/v1/policy", lambda w: "/api/v1/policy", {"admin"}, lambda w: {"json": {}},
      None),
+    ("GET", "/api/v1/customers/{customer_id}/data-export",
+     lambda w: f"/api/v1/customers/{w.other_customer}/data-export", {"admin"}, None,
+     "privacy:manage"),
+    ("POST", "/api/v1/customers/{customer_id}/erasure",
+     lambda w: "/api/v1/customers/999999/erasure", {"admin"}, None, "privacy:manage"),
 ]  # fmt: skip
 OPEN = {("GET", "/api/v1/health"), ("GET", "/api/v1/me")}
 SIGNED = {("POST", "/api/v1/webhooks/orders")}

@@ -59,6 +59,10 @@ def test_policy_and_consent(demo_home: Path) -> None:
     assert opted.returncode == 0, opted.stderr
     unknown = siyu(demo_home, "consent", "opt-out", "3", "--channel", "fax")
     assert unknown.returncode == 2 and "fax" in unknown.stderr
+    served = siyu(demo_home, "consent", "opt-out", "3", "--channel", "sms", "--purpose", "service")
+    assert served.returncode == 0 and "(service)" in served.stdout
+    gossip = siyu(demo_home, "consent", "grant", "3", "--purpose", "gossip", locale="zh-CN")
+    assert gossip.returncode == 2 and "gossip" in gossip.stderr and "用途" in gossip.stderr
     why = siyu(demo_home, "policy", "why", "3")
     assert why.returncode == 0
 

@@ -19,7 +19,7 @@ from siyu.accounts.schemas import (
 )
 from siyu.kit.errors import AuthenticationError
 from siyu.models import ApiKey, UserAccount
-from siyu.web.deps import Db, Locale, OptionalPrincipal, require, store_of
+from siyu.web.deps import Db, Locale, OptionalPrincipal, RowId, require, store_of
 
 router = APIRouter(tags=["accounts"])
 Admin = Annotated[Principal, require(Permission.USERS_MANAGE)]
@@ -70,7 +70,7 @@ def create_user(body: UserCreate, db: Db, principal: Admin) -> UserRead:
 
 
 @router.patch("/users/{user_id}", response_model=UserRead)
-def update_user(user_id: int, body: UserUpdate, db: Db, principal: Admin) -> UserRead:
+def update_user(user_id: RowId, body: UserUpdate, db: Db, principal: Admin) -> UserRead:
     """Change a user's role, status, password or staff account."""
     user = service.update_user(
         db, principal.workspace_id, user_id, role=body.role, active=body.active,
@@ -107,7 +107,7 @@ def create_key(request: Request, body: ApiKeyCreate, db: Db, principal: KeyAdmin
 
 
 @router.delete("/api-keys/{key_id}", response_model=ApiKeyRead)
-def revoke_key(key_id: int, db: Db, principal: KeyAdmin) -> ApiKeyRead:
+def revoke_key(key_id: RowId, db: Db, principal: KeyAdmin) -> ApiKeyRead:
     """Revoke an API key: it stops working at once."""
     return key_read(
         service.revoke_api_key(db, principal.workspace_id, key_id, actor=principal.actor)

@@ -42,6 +42,7 @@ class Permission(StrEnum):
     AUDIT_READ = "audit:read"
     USERS_MANAGE = "users:manage"
     API_KEYS_MANAGE = "api_keys:manage"
+    PRIVACY_MANAGE = "privacy:manage"
 
 
 P = Permission
@@ -92,7 +93,7 @@ ROLE_PERMISSIONS: Final[dict[Role, frozenset[Permission]]] = {
 API_SCOPES: Final = frozenset(
     {P.OVERVIEW_READ, P.CUSTOMERS_READ, P.ORDERS_READ, P.ORDERS_WRITE, P.IMPORTS_READ,
      P.IMPORTS_WRITE, P.EXPORT, P.LOYALTY_READ, P.LOYALTY_WRITE, P.LOYALTY_MANAGE,
-     P.ENGAGE_READ, P.ENGAGE_WRITE}
+     P.ENGAGE_READ, P.ENGAGE_WRITE, P.PRIVACY_MANAGE}
 )  # fmt: skip
 """Scopes a key may carry: keys never manage users or other keys."""
 

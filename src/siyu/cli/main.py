@@ -20,9 +20,11 @@ from siyu.cli import (
     groups,
     imports,
     invites,
+    keys,
     loyalty,
     policy,
     pool,
+    privacy,
     recommend,
     referral,
     report,
@@ -65,6 +67,8 @@ app = typer.Typer(
 app.add_typer(imports.app, name="import")
 app.add_typer(demo.app, name="demo")
 app.add_typer(loyalty.app, name="loyalty")
+app.add_typer(keys.app, name="keys")
+app.add_typer(privacy.app, name="privacy")
 app.add_typer(channels.app, name="channel")
 app.add_typer(wecom.app, name="wecom")
 app.add_typer(invites.app, name="invite")

@@ -74,13 +74,19 @@ def timezone(customer_id: int, zone: str) -> None:
     console.print(f"[green]✓[/] #{customer_id} {zone}")
 
 
-def _consent(customer_id: int, channel: str, granted: bool, source: str) -> None:
+PurposeOption = Annotated[
+    str, typer.Option(help="Consent purpose: marketing, or service (order and after-sales).")
+]
+
+
+def _consent(customer_id: int, channel: str, granted: bool, source: str, purpose: str) -> None:
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         cancelled = service.record_consent(
             session, workspace_id, customer_id, channel=channel, granted=granted, source=source,
-            now=utcnow(), actor=cli_actor(),
+            now=utcnow(), actor=cli_actor(), purpose=purpose,
         )  # fmt: skip
-    console.print(f"[green]✓[/] #{customer_id} {channel}: {'granted' if granted else 'opted out'}")
+    state = "granted" if granted else "opted out"
+    console.print(f"[green]✓[/] #{customer_id} {channel} ({purpose}): {state}")
     if cancelled:
         console.print(t(f"{len(cancelled)} planned messages cancelled",
                         f"已取消 {len(cancelled)} 条计划中的消息"))  # fmt: skip
@@ -92,9 +98,10 @@ def opt_out(
     customer_id: int,
     channel: Annotated[str, typer.Option(help="Consent channel, or 'all'.")] = "all",
     source: Annotated[str, typer.Option(help="Where the opt-out came from.")] = "cli",
+    purpose: PurposeOption = "marketing",
 ) -> None:
-    """Record an opt-out; planned messages it covers are cancelled at once."""
-    _consent(customer_id, channel, False, source)
+    """Record an opt-out; planned marketing messages it covers are cancelled at once."""
+    _consent(customer_id, channel, False, source, purpose)
 
 
 @consent_app.command("grant")
@@ -103,6 +110,7 @@ def grant(
     customer_id: int,
     channel: Annotated[str, typer.Option(help="Consent channel.")] = "sms",
     source: Annotated[str, typer.Option(help="Where the consent came from.")] = "cli",
+    purpose: PurposeOption = "marketing",
 ) -> None:
-    """Record a marketing consent."""
-    _consent(customer_id, channel, True, source)
+    """Record a consent (marketing by default)."""
+    _consent(customer_id, channel, True, source, purpose)

@@ -17,7 +17,7 @@ from siyu.kit.errors import NotFoundError
 from siyu.orders import repository as orders
 from siyu.orders.endpoints import order_reads
 from siyu.orders.schemas import OrderRead
-from siyu.web.deps import Db, Locale, require, store_of
+from siyu.web.deps import Db, Locale, RowId, require, store_of
 from siyu.web.export import EXPORT_RESPONSES, Cell, ExportFormat, export_response, yuan
 from siyu.web.pagination import Page, Paging
 
@@ -135,7 +135,7 @@ def check_access(db: Session, principal: Principal, customer_id: int) -> None:
 
 @router.get("/customers/{customer_id}", response_model=CustomerPortrait)
 def get_customer(
-    customer_id: int,
+    customer_id: RowId,
     request: Request,
     db: Db,
     locale: Locale,
@@ -167,7 +167,7 @@ def reveal_value(
 
 @router.get("/customers/{customer_id}/orders", response_model=Page[OrderRead])
 def customer_orders(
-    customer_id: int,
+    customer_id: RowId,
     db: Db,
     paging: Paging,
     principal: Annotated[Principal, require(Permission.ORDERS_READ)],

@@ -164,9 +164,9 @@ def merge_map(session: Session, workspace_id: int) -> dict[int, int]:
 
 
 def find_customer_ids(
-    session: Session, workspace_id: int, indexes: Sequence[str], name_index: str | None
+    session: Session, workspace_id: int, indexes: Sequence[str], name_indexes: Sequence[str]
 ) -> list[int]:
-    """Ids of customers holding any of these identity blind indexes or this name index."""
+    """Ids of customers holding any of these identity blind indexes or name indexes."""
     queries: list[Any] = []
     if indexes:
         queries.append(
@@ -174,10 +174,10 @@ def find_customer_ids(
                 Identity.workspace_id == workspace_id, Identity.blind_index.in_(list(indexes))
             )
         )
-    if name_index is not None:
+    if name_indexes:
         queries.append(
             select(Customer.id).where(
-                Customer.workspace_id == workspace_id, Customer.name_index == name_index
+                Customer.workspace_id == workspace_id, Customer.name_index.in_(list(name_indexes))
             )
         )
     if not queries:

@@ -156,10 +156,15 @@ class IdentityResolver:
         ]
 
     def _existing_owners(self, requests: Sequence[ResolveRequest]) -> dict[IdentifierKey, int]:
+        # every key of the ring: rows a rotation has not re-indexed yet are found too
         by_index: dict[str, set[IdentifierKey]] = {}
+        multi = len(self.cipher.key_ids) > 1
         for req in requests:
             for key in req.identifiers:
                 by_index.setdefault(self.blind_index(key), set()).add(key)
+                if multi:
+                    for other in self.cipher.blind_indexes(f"{key.kind}/{key.platform}", key.value):
+                        by_index.setdefault(other, set()).add(key)
         owners: dict[IdentifierKey, int] = {}
         for kind, platform, index, customer_id in repository.find_identities(
             self.session, self.workspace_id, by_index
@@ -283,11 +288,12 @@ def search(session: Session, workspace_id: int, cipher: PiiCipher, query: str) -
     if digits.isdigit() and len(digits) <= 10:
         found.add(int(digits))
     candidates = _candidates(text)
-    indexes = [cipher.blind_index(ns, value) for ns, value in candidates]
+    # under every key of the ring, so a rotation's re-indexing never hides anyone
+    indexes = [i for ns, value in candidates for i in cipher.blind_indexes(ns, value)]
     # A phone number or an e-mail address is no name: one query instead of two.
     name = None if candidates and candidates[0][0] in _NOT_NAMES else normalise_name(text)
-    name_index = cipher.blind_index(NAME_INDEX_KIND, name) if name is not None else None
-    found.update(repository.find_customer_ids(session, workspace_id, indexes, name_index))
+    names = cipher.blind_indexes(NAME_INDEX_KIND, name) if name is not None else []
+    found.update(repository.find_customer_ids(session, workspace_id, indexes, names))
     return sorted(found)
 
 

@@ -21,7 +21,7 @@ from siyu.kit.i18n import translate
 from siyu.models import ImportBatch
 from siyu.orders import repository as orders
 from siyu.orders.presets import builtin_names
-from siyu.web.deps import Db, Locale, require, store_of
+from siyu.web.deps import Db, Locale, RowId, require, store_of
 from siyu.web.errors import ErrorBody
 from siyu.web.export import EXPORT_RESPONSES, ExportFormat, export_response
 from siyu.web.jobs import Job, JobRunner
@@ -116,7 +116,13 @@ async def upload_import(
     kind: Annotated[ImportKind, Form(description="orders, products, contacts or costs.")],
     file: UploadFile,
     principal: Annotated[Principal, require(Permission.IMPORTS_WRITE)],
-    preset: Annotated[str, Form(description="Order preset; empty: detect.")] = "",
+    preset: Annotated[
+        str,
+        Form(
+            description="Order preset; empty: detect.",
+            json_schema_extra={"enum": ["", *builtin_names()]},  # the document says which
+        ),
+    ] = "",
     shop: Annotated[str, Form(description="Shop code; empty: the preset's platform.")] = "",
 ) -> JobRead:
     """Upload a CSV or XLSX file; it is imported in the background (poll the job)."""
@@ -184,7 +190,7 @@ def batch_rejects(db: Db, workspace_id: int, batch_id: int) -> list[Reject]:
 
 @router.get("/imports/{batch_id}/rejects", response_model=Page[RejectRead])
 def list_rejects(
-    batch_id: int,
+    batch_id: RowId,
     db: Db,
     paging: Paging,
     locale: Locale,
@@ -200,7 +206,7 @@ def list_rejects(
     "/imports/{batch_id}/rejects/export", response_class=Response, responses=EXPORT_RESPONSES
 )
 def export_rejects(
-    batch_id: int,
+    batch_id: RowId,
     db: Db,
     locale: Locale,
     principal: Annotated[Principal, require(Permission.EXPORT)],

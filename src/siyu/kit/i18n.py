@@ -220,6 +220,52 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The personal-data key must be 32 bytes in base64.",
         "zh-CN": "个人数据密钥必须是 base64 编码的 32 字节。",
     },
+    "key.unknown": {
+        "en": "Data was encrypted with key {key_id}, which is not in the key ring: restore that "
+        "key to the key file or SIYU_PII_KEY.",
+        "zh-CN": "数据由密钥 {key_id} 加密，但密钥环中没有该密钥："
+        "请把它恢复到密钥文件或 SIYU_PII_KEY。",
+    },
+    "key.tampered": {
+        "en": "Encrypted data failed its integrity check (altered, or a different key with the "
+        "same id).",
+        "zh-CN": "加密数据未通过完整性校验（已被篡改，或同一编号下换了密钥）。",
+    },
+    "key.ring_full": {
+        "en": "The key ring holds key ids up to 255: retire old keys (`siyu keys retire`) first.",
+        "zh-CN": "密钥编号最多到 255：请先退役旧密钥（`siyu keys retire`）。",
+    },
+    "key.from_env": {
+        "en": "The keys come from SIYU_PII_KEY: add the new key there as `<id>:<base64>` "
+        "(keeping the old ones) in every process, then run `siyu keys rotate --keep-key`.",
+        "zh-CN": "密钥来自 SIYU_PII_KEY：请在每个进程的 SIYU_PII_KEY 中加入新密钥"
+        "（格式 `<编号>:<base64>`，保留旧密钥），再运行 `siyu keys rotate --keep-key`。",
+    },
+    "key.in_use": {
+        "en": "Key {key_id} still encrypts {rows} values: finish `siyu keys rotate` first.",
+        "zh-CN": "密钥 {key_id} 仍加密着 {rows} 个值：请先完成 `siyu keys rotate`。",
+    },
+    "consent.unknown_purpose": {
+        "en": "Unknown consent purpose '{purpose}'; known: {known}.",
+        "zh-CN": "未知的授权用途“{purpose}”；可用：{known}。",
+    },
+    "privacy.unknown_customer": {
+        "en": "Customer {ident} does not exist in this workspace (or was erased).",
+        "zh-CN": "本工作区没有客户 {ident}（或已被删除）。",
+    },
+    "privacy.erased": {
+        "en": "Customer {ident} was erased: {rows} rows scrubbed, {files} snapshot files "
+        "rewritten.",
+        "zh-CN": "客户 {ident} 的个人数据已删除：清理 {rows} 行，重写 {files} 个快照文件。",
+    },
+    "privacy.purged": {
+        "en": "Purged {rows} rows and {files} files past their retention.",
+        "zh-CN": "已清除超过保存期限的 {rows} 行、{files} 个文件。",
+    },
+    "privacy.confirm": {
+        "en": "Erasure cannot be undone: pass --yes to erase customer {ident}.",
+        "zh-CN": "删除不可撤销：请加上 --yes 以删除客户 {ident}。",
+    },
     "wecom.signature_invalid": {
         "en": "WeCom callback refused: the signature does not match (forged or wrong Token).",
         "zh-CN": "已拒绝企业微信回调：签名不匹配（伪造请求或 Token 配置错误）。",

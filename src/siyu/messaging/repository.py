@@ -33,6 +33,7 @@ class Claimed:
     source_kind: str
     source_id: int | None
     lost_by: str | None  # the worker whose lease ran out on it (it died), if any
+    purpose: str = "marketing"  # the consent purpose re-checked before sending
 
 
 def enqueue(
@@ -76,6 +77,7 @@ def claim(
             m.source_id,
             m.status,
             m.leased_by,
+            m.purpose,
         )
         .where(m.workspace_id == workspace_id, m.channel == channel, m.status.in_(DUE))
         .where(m.next_attempt_at <= now, or_(m.lease_until.is_(None), m.lease_until < now))
@@ -114,6 +116,7 @@ def claim(
             r[8],
             r[9],
             r[11] if r[10] == "sending" else None,
+            r[12],
         )
         for r in rows
     ]

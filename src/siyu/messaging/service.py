@@ -34,6 +34,7 @@ from siyu.messaging import repository
 from siyu.messaging.channels.base import Channel, Envelope, Receipt, send_many
 from siyu.messaging.repository import Claimed
 from siyu.messaging.rules import retry_delay, scrub
+from siyu.models.enums import ConsentPurpose
 
 log = logging.getLogger(__name__)
 NAME_FIELD = "{name}"
@@ -57,8 +58,10 @@ def enqueue(
     touch_ids: Sequence[int | None] | None = None,
     staff_ids: Sequence[int | None] | None = None,
     targets: Sequence[str] | None = None,
+    purpose: str = ConsentPurpose.MARKETING,
 ) -> list[int]:
-    """Write messages to the outbox in the caller's transaction; return their ids."""
+    """Write messages to the outbox in the caller's transaction; return their ids. The
+    worker re-checks the consent of `purpose` before it sends each one."""
     n = len(keys)
     columns: dict[str, Sequence[Any]] = {
         "idempotency_key": list(keys),
@@ -70,7 +73,8 @@ def enqueue(
         "target": list(targets) if targets is not None else [""] * n,
     }
     shared = {"workspace_id": workspace_id, "channel": channel, "source_kind": source_kind,
-              "source_id": source_id, "status": "pending", "attempts": 0}  # fmt: skip
+              "source_id": source_id, "status": "pending", "attempts": 0,
+              "purpose": str(purpose)}  # fmt: skip
     return repository.enqueue(session, columns, shared)
 
 
@@ -146,8 +150,11 @@ class Dispatcher:
         if customers.size == 0:
             return claimed, []
         limits = Limits.compile(policy.get_policy(session, self.workspace_id))
-        records = policy_repository.consent_records(session, self.workspace_id, customers)
-        states = consent_rules.states_of(records, customers)
+        states = {
+            purpose: consent_rules.states_of(policy_repository.consent_records(
+                session, self.workspace_id, customers, purpose=purpose), customers)
+            for purpose in {c.purpose for c in claimed}
+        }  # fmt: skip
         code = channel_code(channel)
         column = limits.consent_column[code]
         keep: list[Claimed] = []
@@ -156,9 +163,13 @@ class Dispatcher:
             if message.customer_id is None:
                 keep.append(message)
                 continue
-            state = states[int(np.searchsorted(customers, message.customer_id)), column]
+            at = int(np.searchsorted(customers, message.customer_id))
+            state = states[message.purpose][at, column]
+            # only marketing needs an opt-in; every purpose honours its own withdrawal
             refused = state == consent_rules.WITHDRAWN or (
-                limits.require_opt_in[code] and state != consent_rules.GRANTED
+                message.purpose == ConsentPurpose.MARKETING
+                and limits.require_opt_in[code]
+                and state != consent_rules.GRANTED
             )
             (stop if refused else keep).append(message)
         if stop:

@@ -40,6 +40,10 @@ class OutboxMessage(IdMixin, WorkspaceMixin, CreatedMixin, Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     source_kind: Mapped[str] = mapped_column(String(16))
     source_id: Mapped[int | None] = mapped_column(BigId, default=None)
+    # the consent purpose the worker re-checks before sending (ConsentPurpose)
+    purpose: Mapped[str] = mapped_column(
+        String(16), default="marketing", server_default="marketing"
+    )
     status: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -16,7 +16,7 @@ from siyu.customers.repository import served_by_staff
 from siyu.models import Customer, Order
 from siyu.orders import repository
 from siyu.orders.schemas import OrderLineRead, OrderRead
-from siyu.web.deps import Db, require
+from siyu.web.deps import MAX_ROW_ID, Db, require
 from siyu.web.export import EXPORT_RESPONSES, ExportFormat, export_response, yuan
 from siyu.web.pagination import Page, Paging
 
@@ -79,7 +79,9 @@ class OrderFilters:
 
 
 async def order_filters(
-    customer_id: Annotated[int | None, Query(description="Orders of one customer.")] = None,
+    customer_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ROW_ID, description="Orders of one customer.")
+    ] = None,
     shop: Annotated[str | None, Query(description="Shop code.")] = None,
     status: Annotated[str | None, Query(description="paid, shipped, completed …")] = None,
     since: Annotated[datetime | None, Query(description="Placed at or after.")] = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from siyu import __version__
@@ -19,10 +20,11 @@ from siyu.imports import endpoints as imports
 from siyu.loyalty import endpoints as loyalty
 from siyu.orders import endpoints as orders
 from siyu.overview import endpoints as overview
+from siyu.privacy import endpoints as privacy
 from siyu.referral import endpoints as referral
 from siyu.segments import endpoints as segments
 from siyu.web.deps import check_csrf
-from siyu.web.errors import ERROR_RESPONSES
+from siyu.web.errors import ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from siyu.webhooks import endpoints as webhooks
 
 API_PREFIX = "/api/v1"
@@ -43,6 +45,7 @@ DOMAINS = (
     tasks,
     policy,
     audit,
+    privacy,
 )
 
 
@@ -65,5 +68,8 @@ def api_router() -> APIRouter:
     )
     router.add_api_route("/health", health, methods=["GET"], response_model=Health, tags=["meta"])
     for domain in DOMAINS:
+        for route in domain.router.routes:  # a record named in the path may not exist
+            if isinstance(route, APIRoute) and "{" in route.path:
+                route.responses = {**NOT_FOUND_RESPONSE, **route.responses}
         router.include_router(domain.router)
     return router

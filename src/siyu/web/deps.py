@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -70,6 +70,10 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
 
 
 Db = Annotated[Session, Depends(get_db, scope="function")]
+
+MAX_ROW_ID = 2**63 - 1
+"""Ids are 64-bit: a larger number in a path or query is invalid input, not a server error."""
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="Row id.")]
 
 
 def _api_key(request: Request) -> str | None:

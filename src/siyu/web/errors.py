@@ -45,11 +45,16 @@ class ErrorResponse(BaseModel):
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": description}
     for status, description in (
+        (400, "The request body could not be read (not JSON, or a broken form)."),
         (401, "Not logged in, or no valid API key / signature."),
         (403, "The role or key scopes do not allow this, or the CSRF token is missing."),
         (422, "The request failed validation."),
     )
 }
+NOT_FOUND_RESPONSE: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse, "description": "No such record in this workspace."}
+}
+"""Documented on every route with a path parameter (the record it names may not exist)."""
 
 
 def _is_api(request: Request) -> bool:

@@ -61,7 +61,9 @@ class JobRunner:
     """Runs jobs one at a time in a background thread (SQLite has one writer anyway)."""
 
     def __init__(self, workers: int = 1) -> None:
+        self._workers = workers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="siyu-job")
+        self._closed = False
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -106,4 +108,12 @@ class JobRunner:
 
     def shutdown(self) -> None:
         """Finish running jobs and stop the thread."""
+        self._closed = True
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def reopen(self) -> None:
+        """Start a thread again after a shutdown: an ASGI server (or test client) may run the
+        application's lifespan more than once."""
+        if self._closed:
+            self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="siyu-job")
+            self._closed = False

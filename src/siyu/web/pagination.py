@@ -10,6 +10,8 @@ from pydantic import BaseModel
 
 T = TypeVar("T")
 MAX_PER_PAGE = 500
+MAX_PAGE = 10**9
+"""Pages beyond this are refused (422): the offset must stay a 64-bit number."""
 
 
 class Page(BaseModel, Generic[T]):
@@ -43,7 +45,7 @@ class PageParams:
 
 
 async def page_params(
-    page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1.")] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Items per page.")] = 50,
 ) -> PageParams:
     """Read the paging query parameters."""

@@ -129,12 +129,13 @@ class CallbackReceiver:
     def _store(
         self, signature: str, sent: datetime, message: bytes, event: str, change: str
     ) -> None:
-        event_key = self.cipher.blind_index("wecom/callback", message.decode("utf-8", "replace"))
+        keys = self.cipher.blind_indexes("wecom/callback", message.decode("utf-8", "replace"))
+        event_key = keys[0]
         try:
             with unit_of_work(self.sessions) as session:
                 if repository.signature_seen(session, self.workspace_id, signature):
                     self._refuse("replayed", 403)
-                if repository.event_seen(session, self.workspace_id, event_key):
+                if repository.event_seen(session, self.workspace_id, keys):
                     log.info("wecom callback: %s/%s delivered again, already stored", event, change)
                     return
                 row = repository.add_callback(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -20,11 +21,13 @@ def signature_seen(session: Session, workspace_id: int, msg_signature: str) -> b
     return found is not None
 
 
-def event_seen(session: Session, workspace_id: int, event_key: str) -> bool:
-    """True when the same message was already stored (WeCom retrying a delivery)."""
+def event_seen(session: Session, workspace_id: int, event_keys: Sequence[str]) -> bool:
+    """True when the same message was already stored (WeCom retrying a delivery); the keys
+    are its keyed hash under each key of the ring."""
     found = session.scalar(
         select(WeComCallback.id).where(
-            WeComCallback.workspace_id == workspace_id, WeComCallback.event_key == event_key
+            WeComCallback.workspace_id == workspace_id,
+            WeComCallback.event_key.in_(list(event_keys)),
         )
     )
     return found is not None

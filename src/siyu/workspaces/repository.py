@@ -24,3 +24,8 @@ def create(session: Session, *, slug: str, name: str) -> Workspace:
     session.add(workspace)
     session.flush()
     return workspace
+
+
+def get(session: Session, workspace_id: int) -> Workspace | None:
+    """The workspace with this id, or None."""
+    return session.get(Workspace, workspace_id)

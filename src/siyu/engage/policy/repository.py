@@ -148,16 +148,16 @@ def active_wecom_contacts(
 
 
 def consent_records(
-    source: Source, workspace_id: int, ids: NDArray[np.int64]
+    source: Source, workspace_id: int, ids: NDArray[np.int64], *, purpose: str = "marketing"
 ) -> list[NDArray[Any]]:
-    """Marketing consent records (customer, channel, granted, epoch, id) of these customers
-    (of their id range when they are many: the caller keeps its own)."""
+    """Consent records of a purpose (customer, channel, granted, epoch, id) of these
+    customers (of their id range when they are many: the caller keeps its own)."""
     if ids.size <= IN_LIMIT:
         return consent_repository.records(
-            source, workspace_id, purpose="marketing", customer_ids=ids.tolist()
+            source, workspace_id, purpose=purpose, customer_ids=ids.tolist()
         )
     return consent_repository.records(
-        source, workspace_id, purpose="marketing", id_range=(int(ids.min()), int(ids.max()))
+        source, workspace_id, purpose=purpose, id_range=(int(ids.min()), int(ids.max()))
     )
 
 

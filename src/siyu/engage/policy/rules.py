@@ -150,6 +150,9 @@ class Audience:
     utc_offset_s: IntArray  # the customer's time zone offset
     consent: NDArray[np.int8]  # (customers, consent channels + ALL) from consent_states
     reachable: BoolArray  # (customers, CHANNELS)
+    # consent of the request's purpose when it is not marketing (service messages): the new
+    # rows answer to it alone, with no opt-in needed; reservations already made keep theirs
+    purpose_consent: NDArray[np.int8] | None = None
 
 
 @dataclass(frozen=True)
@@ -368,6 +371,13 @@ def _eligibility(cands: Candidates, audience: Audience, limits: Limits) -> NDArr
     state = audience.consent[cands.customer, column]
     withdrawn = state == consent_rules.WITHDRAWN
     no_opt_in = limits.require_opt_in[cands.channel] & (state != consent_rules.GRANTED)
+    if audience.purpose_consent is not None:
+        own = ~cands.existing
+        withdrawn = np.where(
+            own, audience.purpose_consent[cands.customer, column] == consent_rules.WITHDRAWN,
+            withdrawn,
+        )  # fmt: skip
+        no_opt_in &= ~own
     unreachable = ~audience.reachable[cands.customer, cands.channel]
     stage_rule = limits.major_only[audience.stage[cands.customer]] & ~(
         cands.promotion & cands.major

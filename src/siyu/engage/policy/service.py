@@ -38,6 +38,7 @@ from siyu.engage.policy.rules import (
 from siyu.engage.policy.schemas import CHANNELS, STAGES, ContactPolicy
 from siyu.kit.errors import ValidationError
 from siyu.messaging import repository as outbox
+from siyu.models.enums import ConsentPurpose
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -80,6 +81,9 @@ class ContactRequest:
     reschedule_days: IntArray | int = 0
     staff_ids: IntArray | None = None
     """For the "staff" channel: who makes each contact (-1: the customer's WeCom owner)."""
+    purpose: str = ConsentPurpose.MARKETING
+    """Consent purpose: marketing needs the channel's opt-in; service messages (order and
+    after-sales notices) need none and answer only to a withdrawal of service consent."""
 
 
 @dataclass
@@ -113,7 +117,12 @@ def _offsets(zones: list[str], now: datetime) -> IntArray:
 
 
 def _customers(
-    source: Source, workspace_id: int, ids: IntArray, policy: ContactPolicy, now: datetime
+    source: Source,
+    workspace_id: int,
+    ids: IntArray,
+    policy: ContactPolicy,
+    now: datetime,
+    purpose: str = ConsentPurpose.MARKETING,
 ) -> _Customers:
     n = ids.size
     found, stages, zones = repository.customer_facts(source, workspace_id, ids)
@@ -138,7 +147,11 @@ def _customers(
     # a staff member reaches a customer through their WeCom contact, or by phone
     reachable[:, channel_code("staff")] = (owner >= 0) | reachable[:, channel_code("sms")]
     offsets = _offsets(zone_names, now)[zone]
-    return _Customers(ids, Audience(stage, offsets, consent, reachable), owner)
+    own = None
+    if purpose != ConsentPurpose.MARKETING:
+        records = repository.consent_records(source, workspace_id, ids, purpose=purpose)
+        own = consent_rules.states_of(records, ids)
+    return _Customers(ids, Audience(stage, offsets, consent, reachable, own), owner)
 
 
 def _positions(ids: IntArray, found: IntArray) -> tuple[IntArray, BoolArray]:
@@ -270,7 +283,7 @@ def _gather(
 ) -> _Gathered:
     """Everything the decision needs, read from a session (under its locks) or a reader."""
     ids = np.unique(request.customer_ids.astype(np.int64))
-    customers = _customers(source, workspace_id, ids, policy, now)
+    customers = _customers(source, workspace_id, ids, policy, now, _purpose(request.purpose))
     new = _new_candidates(request, customers)
     days = _day_range(new, customers.audience)
     contested = possible_days(new, customers.audience, Limits.compile(policy))
@@ -443,6 +456,14 @@ def channels_governed_by(policy: ContactPolicy, consent_channel: str) -> list[st
     return [name for name in CHANNELS if governed.get(name) == consent_channel]
 
 
+def _purpose(purpose: str) -> str:
+    """A known consent purpose, or a bilingual error."""
+    known = [p.value for p in ConsentPurpose]
+    if purpose not in known:
+        raise ValidationError("consent.unknown_purpose", purpose=purpose, known=", ".join(known))
+    return purpose
+
+
 def record_consent(
     session: Session,
     workspace_id: int,
@@ -453,6 +474,7 @@ def record_consent(
     source: str,
     now: datetime,
     actor: str = SYSTEM,
+    purpose: str = ConsentPurpose.MARKETING,
 ) -> list[int]:
     """Record a grant or an opt-out; an opt-out takes effect at once: the customer's reserved
     contacts on the channels it covers are cancelled (with their outbox messages) and recorded
@@ -460,14 +482,17 @@ def record_consent(
     known = (*consent_rules.CHANNELS, consent_rules.ALL)
     if channel not in known:
         raise ValidationError("consent.unknown_channel", channel=channel, known=", ".join(known))
+    purpose = _purpose(purpose)
     repository.lock_customers(session, workspace_id, np.array([customer_id], dtype=np.int64))
     consent_repository.add_record(
         session, workspace_id, customer_id=customer_id, channel=channel, granted=granted,
-        purpose="marketing", source=source, recorded_at=now,
+        purpose=purpose, source=source, recorded_at=now,
     )  # fmt: skip
-    cancelled = [] if granted else _cancel_for_opt_out(session, workspace_id, customer_id,
-                                                       channel, now)  # fmt: skip
-    details = {"channel": channel, "granted": granted, "source": source[:40],
+    # reservations are marketing's: a service opt-out stops at the worker
+    stops_reservations = not granted and purpose == ConsentPurpose.MARKETING
+    cancelled = _cancel_for_opt_out(session, workspace_id, customer_id, channel,
+                                    now) if stops_reservations else []  # fmt: skip
+    details = {"channel": channel, "purpose": purpose, "granted": granted, "source": source[:40],
                "cancelled": len(cancelled)}  # fmt: skip
     audit.record(session, actor, Action.CONSENT_CHANGE, Target("customer", customer_id),
                  details, workspace_id=workspace_id)  # fmt: skip

@@ -1,0 +1,1 @@
+"""Key rotation: re-encrypting and re-indexing personal data under the newest key."""
