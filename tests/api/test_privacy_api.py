@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from siyu.db.engine import unit_of_work
-from siyu.models import Identity, Order
+from siyu.models import AuditEntry, Identity, Order
 from tests.api.conftest import World
 
 
@@ -44,6 +44,10 @@ def test_erasure_removes_the_person_and_keeps_the_orders(world: World) -> None:
         assert session.scalar(select(func.count()).where(Identity.customer_id == customer)) == 0
         kept = session.scalars(select(Order).where(Order.customer_id == body["anonymous_id"]))
         assert all(o.receiver_enc is None for o in kept)
+        erased = session.scalars(select(AuditEntry).where(AuditEntry.action == "privacy.erase"))
+        (entry,) = erased
+        assert entry.target_id == str(customer) and entry.actor.startswith("api_key:")
+        assert entry.details["anonymous_id"] == body["anonymous_id"]
     again = client.post(f"/api/v1/customers/{customer}/erasure")
     assert again.status_code == 404
     narrow = world.key_client("customers").post(f"/api/v1/customers/{customer}/erasure")

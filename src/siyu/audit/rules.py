@@ -39,6 +39,11 @@ class Action(StrEnum):
     LOYALTY_ADJUST = "loyalty.adjust"
     LOYALTY_AUDIT = "loyalty.audit"
     AUDIT_VERIFY = "audit.verify"
+    SUBJECT_EXPORT = "privacy.export"
+    SUBJECT_ERASE = "privacy.erase"
+    RETENTION_PURGE = "privacy.purge"
+    KEY_ROTATE = "keys.rotate"
+    KEY_RETIRE = "keys.retire"
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,8 @@ import typer
 from rich.progress import Progress, TaskID
 from rich.table import Table
 
+from siyu.audit import service as audit
+from siyu.audit.rules import Action, cli_actor
 from siyu.cli.common import console, handle_errors, progress_bar, settings, store, t
 from siyu.db.engine import unit_of_work
 from siyu.keyring import service
@@ -50,6 +52,9 @@ def rotate(
             _print_pass(report)
             if report.total == 0:
                 break
+        with unit_of_work(opened.sessions) as session:
+            audit.record(session, cli_actor(), Action.KEY_ROTATE, None,
+                         {"key_id": report.key_id, "added": not keep_key})  # fmt: skip
     console.print("[green]✓[/] " + t(f"every value is under key {report.key_id}",
                                       f"所有数据均已使用密钥 {report.key_id}"))  # fmt: skip
 
@@ -96,5 +101,6 @@ def retire() -> None:
         raise SiyuError("key.from_env")
     with store() as opened, unit_of_work(opened.sessions) as session:
         used = service.keys_in_use(session)
-    gone = retire_keys(config.resolved_key_file(), {k for k, n in used.items() if n})
+        gone = retire_keys(config.resolved_key_file(), {k for k, n in used.items() if n})
+        audit.record(session, cli_actor(), Action.KEY_RETIRE, None, {"retired": list(gone)})
     console.print(t(f"retired keys: {gone or 'none'}", f"已退役密钥：{gone or '无'}"))

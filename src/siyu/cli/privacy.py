@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from siyu.audit.rules import cli_actor
 from siyu.cli.common import console, handle_errors, settings, store, t, workspace_session
 from siyu.db.engine import unit_of_work
 from siyu.kit.errors import SiyuError
@@ -30,7 +31,7 @@ def export(
 ) -> None:
     """Everything held on one person as JSON, identities in clear: hand it to that person only."""
     with store() as opened, workspace_session(opened) as (session, workspace_id):
-        found = service.export(session, workspace_id, opened.cipher, customer_id)
+        found = service.export(session, workspace_id, opened.cipher, customer_id, actor=cli_actor())
     text = json.dumps(found, ensure_ascii=False, indent=1)
     if output is None:
         typer.echo(text)
@@ -54,7 +55,9 @@ def erase(
         raise SiyuError("privacy.confirm", ident=customer_id)
     with store() as opened:
         with workspace_session(opened) as (session, workspace_id):
-            report = service.erase(session, workspace_id, opened.cipher, customer_id)
+            report = service.erase(
+                session, workspace_id, opened.cipher, customer_id, actor=cli_actor()
+            )
         root = config.home / "warehouse" / config.workspace
         files = service.refresh_snapshot(opened.engine, workspace_id, root)
     message = translate("privacy.erased", config.locale, ident=customer_id,
@@ -71,7 +74,7 @@ def purge() -> None:
     config = settings()
     retention = Retention.of(config)
     with store() as opened, unit_of_work(opened.sessions) as session:
-        report = service.purge(session, retention)
+        report = service.purge(session, retention, actor=cli_actor())
     files = service.purge_files(config.home, retention)
     table = Table(t("records", "记录"), t("rows", "行数"))
     for name, rows in report.rows.items():

@@ -22,7 +22,7 @@ def export_subject(
 ) -> DataSubjectExport:
     """Everything held on one person as JSON, identities in clear (a data-subject request)."""
     cipher = store_of(request).cipher
-    found = service.export(db, principal.workspace_id, cipher, customer_id)
+    found = service.export(db, principal.workspace_id, cipher, customer_id, actor=principal.actor)
     return DataSubjectExport.model_validate(found)
 
 
@@ -33,7 +33,9 @@ def erase_subject(
     """Erase one person: identifiers and personal data removed everywhere, the snapshot
     rewritten; orders and ledgers stay under a new anonymous id. Cannot be undone."""
     store = store_of(request)
-    report = service.erase(db, principal.workspace_id, store.cipher, customer_id)
+    report = service.erase(
+        db, principal.workspace_id, store.cipher, customer_id, actor=principal.actor
+    )
     workspace = workspaces.get(db, principal.workspace_id)
     db.commit()  # the snapshot reads committed state only
     slug = workspace.slug if workspace is not None else store.settings.workspace

@@ -18,6 +18,9 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from siyu.audit import service as audit
+from siyu.audit.rules import SYSTEM, Target
+from siyu.audit.rules import Action as Audited
 from siyu.consent import repository as consent_repository
 from siyu.consent.rules import ALL
 from siyu.customers import repository as customers
@@ -76,10 +79,12 @@ def _require(session: Session, workspace_id: int, customer_id: int) -> Any:
 
 
 def export(
-    session: Session, workspace_id: int, cipher: PiiCipher, customer_id: int
+    session: Session, workspace_id: int, cipher: PiiCipher, customer_id: int, *, actor: str = SYSTEM
 ) -> dict[str, Any]:
-    """Everything siyu holds on one person, identities in clear (for the person only)."""
+    """Everything siyu holds on one person, identities in clear (for the person only); audited."""
     customer = _require(session, workspace_id, customer_id)
+    audit.record(session, actor, Audited.SUBJECT_EXPORT, Target("customer", customer_id),
+                 workspace_id=workspace_id)  # fmt: skip
     tables: dict[str, list[dict[str, Any]]] = {}
     for (name, column), _treatment in COVERAGE.items():
         rows = [
@@ -136,10 +141,10 @@ def identifiers_of(session: Session, cipher: PiiCipher, customer_id: int) -> fro
 
 
 def erase(
-    session: Session, workspace_id: int, cipher: PiiCipher, customer_id: int
+    session: Session, workspace_id: int, cipher: PiiCipher, customer_id: int, *, actor: str = SYSTEM
 ) -> ErasureReport:
     """Remove a person's identifiers and personal data everywhere; keep the facts aggregates
-    need (orders, contacts, ledgers, messages sent) under a new anonymous customer id."""
+    need (orders, contacts, ledgers, messages sent) under a new anonymous customer id; audited."""
     customer = _require(session, workspace_id, customer_id)
     needles = identifiers_of(session, cipher, customer_id)
     anonymous = repository.new_anonymous(session, workspace_id, customer.first_seen_at)
@@ -162,6 +167,9 @@ def erase(
         session, workspace_id, customer_id=anonymous, channel=ALL, granted=False,
         purpose="marketing", source=ERASURE_SOURCE, recorded_at=utcnow(),
     )  # fmt: skip
+    audit.record(session, actor, Audited.SUBJECT_ERASE, Target("customer", customer_id),
+                 {"anonymous_id": anonymous, "rows": report.total_rows},
+                 workspace_id=workspace_id)  # fmt: skip
     log.info("erased customer %s into anonymous %s", customer_id, anonymous)
     return report
 
@@ -203,8 +211,11 @@ class PurgeReport:
         return sum(self.rows.values())
 
 
-def purge(session: Session, retention: Retention, *, now: datetime | None = None) -> PurgeReport:
-    """Delete (or empty) every stored record past its retention time, in every workspace."""
+def purge(
+    session: Session, retention: Retention, *, now: datetime | None = None, actor: str = SYSTEM
+) -> PurgeReport:
+    """Delete (or empty) every stored record past its retention time, in every workspace;
+    audited."""
     now = now or utcnow()
     report = PurgeReport()
     steps = (
@@ -217,6 +228,7 @@ def purge(session: Session, retention: Retention, *, now: datetime | None = None
         cutoff = retention.cutoff(now, days)
         if cutoff is not None:
             report.rows[name] = step(session, cutoff)
+    audit.record(session, actor, Audited.RETENTION_PURGE, None, dict(report.rows))
     return report
 
 
