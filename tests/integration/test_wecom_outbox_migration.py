@@ -1,4 +1,4 @@
-"""Migration 0013 folds `wecom_outbox` into the general outbox: pending tag and batch calls
+"""Migration 0011 folds `wecom_outbox` into the general outbox: pending tag and batch calls
 move over as `wecom` messages of the customers they were for; welcomes (long expired) and
 finished rows do not; the table is gone."""
 
