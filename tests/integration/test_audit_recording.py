@@ -65,8 +65,8 @@ def test_launch_send_consent_and_policy_are_audited(
         (changed,) = _entries(session, ws, "policy.change")
         assert audit.verify(session).ok
     assert (consent.target_type, consent.target_id) == ("customer", str(customer))
-    assert consent.details == {"channel": "sms", "granted": False, "source": "wecom_reply",
-                               "cancelled": 0}  # fmt: skip
+    assert consent.details == {"channel": "sms", "purpose": "marketing", "granted": False,
+                               "source": "wecom_reply", "cancelled": 0}  # fmt: skip
     assert changed.actor == ACTOR and changed.target_id == "contact_policy"
 
 

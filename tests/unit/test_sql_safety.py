@@ -19,13 +19,13 @@ SQL_CALLS = frozenset({"text", "execute", "exec_driver_sql", "executescript", "e
 MIGRATION_0006 = (
     "db/migrations/versions/2026_11_24_1100_0006_loyalty_ledger_tiers_cards_stored_value.py"
 )
-MIGRATION_0011 = "db/migrations/versions/2026_11_24_1430_0011_audit_log_and_account_lock_out.py"
+MIGRATION_0012 = "db/migrations/versions/2026_11_24_1430_0012_audit_log_and_account_lock_out.py"
 TRIGGERS = "trigger DDL over table names from a constant tuple in the migration; DDL takes no binds"
 ALLOWED: dict[tuple[str, str], str] = {
     (MIGRATION_0006, "_append_only"): TRIGGERS,
     (MIGRATION_0006, "_drop_append_only"): TRIGGERS,
-    (MIGRATION_0011, "_append_only"): TRIGGERS,
-    (MIGRATION_0011, "_drop_append_only"): TRIGGERS,
+    (MIGRATION_0012, "_append_only"): TRIGGERS,
+    (MIGRATION_0012, "_drop_append_only"): TRIGGERS,
 }
 
 

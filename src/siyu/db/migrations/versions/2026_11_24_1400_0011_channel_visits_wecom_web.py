@@ -120,7 +120,10 @@ def _move_wecom_outbox() -> None:
     if rows:
         from siyu.models import OutboxMessage  # its column types write times as siyu does
 
-        op.bulk_insert(OutboxMessage.__table__, rows)  # type: ignore[arg-type]
+        # only the columns the table has at this revision (later ones add more)
+        columns = [sa.Column(c.name, c.type) for c in OutboxMessage.__table__.columns
+                   if c.name in rows[0]]  # fmt: skip
+        op.bulk_insert(sa.Table("outbox_message", sa.MetaData(), *columns), rows)
 
 
 def downgrade() -> None:
