@@ -151,7 +151,7 @@ def test_referral_k_factor_and_the_review_of_held_rewards(demo: World) -> None:
     decided = operator.post(url, json={"approve": False}, headers={"X-CSRF-Token": csrf})
     assert decided.json()["status"] == "rejected" and decided.json()["decided_by"] == "operator"
     twice = operator.post(url, json={"approve": True}, headers={"X-CSRF-Token": csrf})
-    assert twice.status_code == 422
+    assert twice.status_code == 409 and twice.json()["error"]["code"] == "referral.not_held"
     after = client.get("/api/v1/referral/rewards", params={"per_page": 500}).json()["items"]
     assert [r["id"] for r in after] == [r["id"] for r in held[1:]]
     rejected = client.get("/api/v1/referral/rewards", params={"status": "rejected"}).json()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from siyu.channels import service as channels
 from siyu.customers import repository as customers
 from siyu.kit.crypto import PiiCipher
-from siyu.kit.errors import NotFoundError, ValidationError
+from siyu.kit.errors import ConflictError, NotFoundError, ValidationError
 from siyu.models import Referral, ReferralReward
 from siyu.referral import service as referral
 from siyu.referral.schemas import CampaignCreate, CampaignRules, RewardRule
@@ -168,7 +168,7 @@ def test_referrals_rewards_fraud_review_and_k_factor(
     assert released.status == "pending" and released.decided_by == "lead"
     rejected = referral.decide(session, ws, review[1].id, approve=False, reviewer="lead")
     assert rejected.status == "rejected"
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConflictError, match="only a held reward"):
         referral.decide(session, ws, review[1].id, approve=True, reviewer="lead")
     with pytest.raises(NotFoundError):
         referral.decide(session, ws, 999_999, approve=True, reviewer="lead")

@@ -20,6 +20,7 @@ from siyu.accounts.schemas import (
 from siyu.kit.errors import AuthenticationError
 from siyu.models import ApiKey, UserAccount
 from siyu.web.deps import Db, Locale, OptionalPrincipal, RowId, require, store_of
+from siyu.web.errors import CONFLICT_RESPONSE
 
 router = APIRouter(tags=["accounts"])
 Admin = Annotated[Principal, require(Permission.USERS_MANAGE)]
@@ -58,7 +59,7 @@ def list_users(db: Db, principal: Admin) -> list[UserRead]:
     return [user_read(u, staff) for u in repository.list_users(db, principal.workspace_id)]
 
 
-@router.post("/users", status_code=201, response_model=UserRead)
+@router.post("/users", status_code=201, response_model=UserRead, responses=CONFLICT_RESPONSE)
 def create_user(body: UserCreate, db: Db, principal: Admin) -> UserRead:
     """Create a console user with a role (passwords: at least 10 characters)."""
     user = service.create_user(
@@ -69,7 +70,7 @@ def create_user(body: UserCreate, db: Db, principal: Admin) -> UserRead:
     return user_read(user, repository.staff_codes(db, principal.workspace_id))
 
 
-@router.patch("/users/{user_id}", response_model=UserRead)
+@router.patch("/users/{user_id}", response_model=UserRead, responses=CONFLICT_RESPONSE)
 def update_user(user_id: RowId, body: UserUpdate, db: Db, principal: Admin) -> UserRead:
     """Change a user's role, status, password or staff account."""
     user = service.update_user(

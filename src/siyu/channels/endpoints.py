@@ -17,6 +17,7 @@ from siyu.channels.service import CodeSummary
 from siyu.kit.clock import CHINA_TZ
 from siyu.kit.errors import ValidationError
 from siyu.web.deps import Db, require, store_of
+from siyu.web.errors import NOT_FOUND_RESPONSE
 from siyu.web.export import EXPORT_RESPONSES, ExportFormat, export_response, yuan
 from siyu.web.pagination import Page, Paging
 
@@ -88,7 +89,9 @@ def _read_one(request: Request, db: Db, workspace_id: int, code: str) -> Channel
     return next(c for c in list_reads(request, db, workspace_id, None) if c.code == code)
 
 
-@router.post("/channel-codes", status_code=201, response_model=ChannelCodeRead)
+@router.post(
+    "/channel-codes", status_code=201, response_model=ChannelCodeRead, responses=NOT_FOUND_RESPONSE
+)
 def create_code(
     request: Request, body: ChannelCodeCreate, db: Db, principal: Writer
 ) -> ChannelCodeRead:

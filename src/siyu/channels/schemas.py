@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from siyu.kit.money import MAX_FEN
 from siyu.models.enums import ChannelKind
 
 
@@ -22,7 +23,7 @@ class ChannelCodeCreate(BaseModel):
     routing: Literal["round_robin", "least_loaded"] = "round_robin"
     welcome_text: str = Field(default="", max_length=4000)
     tag_ids: list[str] = Field(default_factory=list, description="WeCom enterprise tag ids.")
-    cost_per_join_fen: int = Field(default=0, ge=0)
+    cost_per_join_fen: int = Field(default=0, ge=0, le=MAX_FEN)
     starts_at: datetime | None = None
     ends_at: datetime | None = None
 

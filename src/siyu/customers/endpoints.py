@@ -149,7 +149,7 @@ def get_customer(
 
 @router.post("/customers/{customer_id}/reveal", response_model=RevealRead)
 def reveal_value(
-    customer_id: int,
+    customer_id: RowId,
     body: RevealRequest,
     request: Request,
     response: Response,

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from siyu.kit.ids import MAX_ROW_ID
+
 
 class CustomerSummary(BaseModel):
     """One row of the customer list."""
@@ -108,7 +110,9 @@ class RevealRequest(BaseModel):
     """One personal value to show in clear (needs `pii:reveal`; every reveal is audited)."""
 
     field: RevealField
-    identity_id: int | None = Field(default=None, description="With field=identity.")
+    identity_id: int | None = Field(
+        default=None, ge=1, le=MAX_ROW_ID, description="With field=identity."
+    )
 
 
 class RevealRead(BaseModel):

@@ -26,6 +26,7 @@ from siyu.imports.endpoints import job_read, runner
 from siyu.imports.schemas import JobRead
 from siyu.kit.errors import NotFoundError
 from siyu.web.deps import Db, Locale, require, store_of
+from siyu.web.errors import NOT_FOUND_RESPONSE
 from siyu.web.export import EXPORT_RESPONSES, ExportFormat, export_response, yuan
 from siyu.web.jobs import Job
 
@@ -110,7 +111,7 @@ def _chosen_ladder(request: Request, db: Db, principal: Principal) -> dict[str, 
     return found
 
 
-@router.get("/figures/ladder-between", response_model=LadderRead)
+@router.get("/figures/ladder-between", response_model=LadderRead, responses=NOT_FOUND_RESPONSE)
 def get_chosen_ladder(request: Request, db: Db, locale: Locale, principal: Reader) -> LadderRead:
     """The last ladder migration computed between two chosen dates."""
     found = _chosen_ladder(request, db, principal)

@@ -15,6 +15,7 @@ from siyu.groups.schemas import GroupDay, GroupList, GroupRead
 from siyu.groups.service import GroupHealth
 from siyu.kit.clock import CHINA_TZ, utcnow
 from siyu.web.deps import Db, require
+from siyu.web.errors import NOT_FOUND_RESPONSE
 from siyu.web.export import EXPORT_RESPONSES, ExportFormat, export_response
 
 router = APIRouter(tags=["groups"])
@@ -62,7 +63,7 @@ def group_list(
     return GroupList(as_of=day, window_days=DEFAULT_RULES.window_days, groups=groups, days=days)
 
 
-@router.get("/groups", response_model=GroupList)
+@router.get("/groups", response_model=GroupList, responses=NOT_FOUND_RESPONSE)
 def list_groups(
     db: Db,
     principal: Reader,

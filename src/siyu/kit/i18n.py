@@ -327,6 +327,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "该时间段内没有需要插卡的已付款或已发货订单。",
     },
     "error.conflict": {"en": "Conflict: {detail}", "zh-CN": "冲突：{detail}"},
+    "referral.not_held": {
+        "en": "Reward {ident} is {status}: only a held reward can be released or rejected.",
+        "zh-CN": "奖励 {ident} 当前状态为 {status}：只有被拦截待审的奖励才能放行或驳回。",
+    },
     "error.internal": {
         "en": "Something went wrong on our side; it was logged.",
         "zh-CN": "服务器内部出错，已记录。",

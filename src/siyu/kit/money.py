@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 FEN_PER_YUAN = 100
+MAX_FEN = 10**12
+"""The most one amount in a request may be (10 billion yuan): far below a 64-bit column."""
 
 
 def yuan_to_fen(text: str) -> int:

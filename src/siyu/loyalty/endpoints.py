@@ -40,7 +40,8 @@ from siyu.loyalty.schemas import (
     TopupRefundCreate,
     build,
 )
-from siyu.web.deps import Db, forbidden, require, store_of
+from siyu.web.deps import Db, RowId, forbidden, require, store_of
+from siyu.web.errors import CONFLICT_RESPONSE, NOT_FOUND_RESPONSE
 from siyu.web.export import EXPORT_RESPONSES, Cell, ExportFormat, export_response, yuan
 from siyu.web.pagination import Page, Paging
 
@@ -54,16 +55,26 @@ STATEMENT_HEADERS = (
 # Amounts are checked by the ledger's own rule (a fraction of a point or fen is refused with
 # loyalty.amount_whole), so the bodies take any JSON number; strings and booleans are 422.
 Number = int | float
-Written: dict[int | str, dict[str, Any]] = {
-    200: {"description": "A retry of an earlier request: its first result, unchanged."}
+# The header is read by hand so that a missing one gets loyalty's own bilingual message; the
+# document still declares it required.
+KEY_PARAMETER = {
+    "name": "Idempotency-Key", "in": "header", "required": True,
+    "description": "1-128 printable characters; send the same key when you retry.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[!-~]+$"},
+}  # fmt: skip
+KEYED: dict[str, Any] = {"openapi_extra": {"parameters": [KEY_PARAMETER]}}
+WRITTEN: dict[str, Any] = {
+    "responses": {
+        200: {"description": "A retry of an earlier request: its first result."},
+        **NOT_FOUND_RESPONSE,
+        **CONFLICT_RESPONSE,
+    },
+    **KEYED,
 }
 
 
 async def idempotency_key(
-    key: Annotated[
-        str | None,
-        Header(alias="Idempotency-Key", description="1-128 printable characters; reuse on retry."),
-    ] = None,
+    key: Annotated[str | None, Header(alias="Idempotency-Key", include_in_schema=False)] = None,
 ) -> str:
     """The request's idempotency key, required on every write."""
     if key is None or not key.strip():
@@ -186,7 +197,7 @@ def get_figures(request: Request, db: Db, principal: Reader) -> ProgramFigures:
 
 
 @router.get("/members/{customer_id}", response_model=MemberRead)
-def get_member(customer_id: int, db: Db, principal: Reader) -> MemberRead:
+def get_member(customer_id: RowId, db: Db, principal: Reader) -> MemberRead:
     """A member's balances (points, points owed, stored value), tier, cards, tier history."""
     _member(db, principal, customer_id)
     return service.member(db, principal.workspace_id, customer_id)
@@ -202,7 +213,7 @@ def _statement(
 
 @router.get("/members/{customer_id}/statement", response_model=StatementPage)
 def get_statement(
-    customer_id: int, db: Db, paging: Paging, principal: Reader,
+    customer_id: RowId, db: Db, paging: Paging, principal: Reader,
     since: AwareDatetime | None = None, until: AwareDatetime | None = None,
 ) -> StatementPage:  # fmt: skip
     """Every movement of the member's accounts in [since, until], oldest first, with the
@@ -232,7 +243,7 @@ def statement_cells(lines: list[StatementLine]) -> list[tuple[Cell, ...]]:
     responses=EXPORT_RESPONSES,
 )  # fmt: skip
 def export_statement(
-    customer_id: int, db: Db, principal: Annotated[Principal, require(Permission.EXPORT)],
+    customer_id: RowId, db: Db, principal: Annotated[Principal, require(Permission.EXPORT)],
     format: ExportFormat = ExportFormat.CSV, since: AwareDatetime | None = None,
     until: AwareDatetime | None = None,
 ) -> Response:  # fmt: skip
@@ -246,9 +257,9 @@ def export_statement(
 
 
 @router.post("/members/{customer_id}/actions", response_model=PostingRead, status_code=201,
-             responses=Written)  # fmt: skip
+             **WRITTEN)  # fmt: skip
 def earn_action(
-    customer_id: int, body: ActionBody, db: Db, response: Response, principal: Writer,
+    customer_id: RowId, body: ActionBody, db: Db, response: Response, principal: Writer,
     key: IdemKey,
 ) -> PostingRead:  # fmt: skip
     """Points for an action, up to the rule's limit per customer."""
@@ -259,9 +270,9 @@ def earn_action(
 
 
 @router.post("/members/{customer_id}/redemptions", response_model=PostingRead, status_code=201,
-             responses=Written)  # fmt: skip
+             **WRITTEN)  # fmt: skip
 def redeem(
-    customer_id: int, body: RedeemBody, db: Db, response: Response, principal: Writer,
+    customer_id: RowId, body: RedeemBody, db: Db, response: Response, principal: Writer,
     key: IdemKey,
 ) -> PostingRead:  # fmt: skip
     """Spend points, soonest-expiring first; never more than the member holds."""
@@ -274,7 +285,7 @@ def redeem(
 
 
 @router.post("/redemptions/refunds", response_model=PostingRead, status_code=201,
-             responses=Written)  # fmt: skip
+             **WRITTEN)  # fmt: skip
 def refund_redemption(
     body: RedeemRefundBody, db: Db, response: Response, principal: Writer, key: IdemKey
 ) -> PostingRead:
@@ -286,7 +297,7 @@ def refund_redemption(
     return posting
 
 
-@router.post("/expire", response_model=ExpiryRead, status_code=201, responses=Written)
+@router.post("/expire", response_model=ExpiryRead, status_code=201, **WRITTEN)
 def expire(db: Db, response: Response, principal: Manager, key: IdemKey) -> ExpiryRead:
     """Expire every due points lot and card term (the daily sweep, run on demand)."""
     done = service.expire_run(db, principal.workspace_id, key)
@@ -298,9 +309,9 @@ def expire(db: Db, response: Response, principal: Manager, key: IdemKey) -> Expi
 
 
 @router.post("/members/{customer_id}/top-ups", response_model=PostingRead, status_code=201,
-             responses=Written)  # fmt: skip
+             **WRITTEN)  # fmt: skip
 def top_up(
-    customer_id: int, body: TopupBody, db: Db, response: Response, principal: Writer,
+    customer_id: RowId, body: TopupBody, db: Db, response: Response, principal: Writer,
     key: IdemKey,
 ) -> PostingRead:  # fmt: skip
     """Add money to the member's stored value, with the best bonus rule it reaches."""
@@ -312,9 +323,9 @@ def top_up(
 
 
 @router.post("/members/{customer_id}/spends", response_model=PostingRead, status_code=201,
-             responses=Written)  # fmt: skip
+             **WRITTEN)  # fmt: skip
 def spend(
-    customer_id: int, body: SpendBody, db: Db, response: Response, principal: Writer,
+    customer_id: RowId, body: SpendBody, db: Db, response: Response, principal: Writer,
     key: IdemKey,
 ) -> PostingRead:  # fmt: skip
     """Pay with stored value; never more than principal and bonus hold together."""
@@ -325,7 +336,7 @@ def spend(
     return posting
 
 
-@router.post("/spends/refunds", response_model=PostingRead, status_code=201, responses=Written)
+@router.post("/spends/refunds", response_model=PostingRead, status_code=201, **WRITTEN)
 def refund_spend(
     body: SpendRefundBody, db: Db, response: Response, principal: Writer, key: IdemKey
 ) -> PostingRead:
@@ -337,7 +348,7 @@ def refund_spend(
     return posting
 
 
-@router.post("/top-ups/refunds", response_model=PostingRead, status_code=201, responses=Written)
+@router.post("/top-ups/refunds", response_model=PostingRead, status_code=201, **WRITTEN)
 def refund_top_up(
     body: TopupRefundBody, db: Db, response: Response, principal: Writer, key: IdemKey
 ) -> PostingRead:
@@ -353,9 +364,9 @@ def refund_top_up(
 
 
 @router.post("/members/{customer_id}/cards", response_model=CardPosted, status_code=201,
-             responses=Written)  # fmt: skip
+             **WRITTEN)  # fmt: skip
 def buy_card(
-    customer_id: int, body: CardBody, db: Db, response: Response, principal: Writer,
+    customer_id: RowId, body: CardBody, db: Db, response: Response, principal: Writer,
     key: IdemKey,
 ) -> CardPosted:  # fmt: skip
     """Buy a card term (a renewal when a term of the plan is live: it starts when that ends)."""
@@ -367,9 +378,9 @@ def buy_card(
 
 
 @router.post("/cards/{card_id}/renew", response_model=CardPosted, status_code=201,
-             responses=Written)  # fmt: skip
+             **WRITTEN)  # fmt: skip
 def renew_card(
-    card_id: int, body: RenewBody, db: Db, response: Response, principal: Writer, key: IdemKey
+    card_id: RowId, body: RenewBody, db: Db, response: Response, principal: Writer, key: IdemKey
 ) -> CardPosted:
     """Buy the next term of a card's plan for its holder."""
     card = repository.get_card(db, principal.workspace_id, card_id)
@@ -384,9 +395,9 @@ def renew_card(
 
 
 @router.post("/cards/{card_id}/cancel", response_model=CardPosted, status_code=201,
-             responses=Written)  # fmt: skip
+             **WRITTEN)  # fmt: skip
 def cancel_card(
-    card_id: int, db: Db, response: Response, principal: Writer, key: IdemKey
+    card_id: RowId, db: Db, response: Response, principal: Writer, key: IdemKey
 ) -> CardPosted:
     """Cancel a card term: all back in the cooling-off days, else by the plan (pro rata)."""
     request = build(CardCancelCreate, card_id=card_id, key=key)
@@ -395,16 +406,16 @@ def cancel_card(
     return posted
 
 
-@router.post("/members/{customer_id}/tiers/evaluate", response_model=TierEvaluationRead)
+@router.post("/members/{customer_id}/tiers/evaluate", response_model=TierEvaluationRead, **KEYED)
 def evaluate_member(
-    customer_id: int, db: Db, principal: Writer, key: IdemKey
+    customer_id: RowId, db: Db, principal: Writer, key: IdemKey
 ) -> TierEvaluationRead:
     """Re-evaluate one member's tier now (posts nothing: a retry changes nothing more)."""
     _member(db, principal, customer_id)
     return service.evaluate_tiers(db, principal.workspace_id, customer_ids=[customer_id])
 
 
-@router.post("/tiers/evaluate", response_model=TierEvaluationRead)
+@router.post("/tiers/evaluate", response_model=TierEvaluationRead, **KEYED)
 def evaluate_all(db: Db, principal: Manager, key: IdemKey) -> TierEvaluationRead:
     """Re-evaluate every member's tier (the daily run; posts nothing)."""
     return service.evaluate_tiers(db, principal.workspace_id)

@@ -13,13 +13,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from siyu.kit.errors import ValidationError
+from siyu.kit.ids import MAX_ROW_ID
 from siyu.loyalty.rules import MAX_AMOUNT
 
 Amount = Annotated[int, Field(strict=True, gt=0, le=MAX_AMOUNT)]
 Count = Annotated[int, Field(strict=True, ge=0, le=MAX_AMOUNT)]
 Key = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
 Code = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.:-]+$")]
-CustomerId = Annotated[int, Field(strict=True, gt=0)]
+CustomerId = Annotated[int, Field(strict=True, gt=0, le=MAX_ROW_ID)]
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from siyu.accounts.rules import Permission, Principal
 from siyu.customers.repository import served_by_staff
+from siyu.kit.ids import MAX_ROW_ID
 from siyu.models import Customer, Order
 from siyu.orders import repository
 from siyu.orders.schemas import OrderLineRead, OrderRead
-from siyu.web.deps import MAX_ROW_ID, Db, require
+from siyu.web.deps import Db, require
 from siyu.web.export import EXPORT_RESPONSES, ExportFormat, export_response, yuan
 from siyu.web.pagination import Page, Paging
 

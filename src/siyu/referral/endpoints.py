@@ -11,7 +11,8 @@ from siyu.accounts.rules import Permission, Principal
 from siyu.models import ReferralCampaign, ReferralReward
 from siyu.referral import service
 from siyu.referral.schemas import CampaignFigures, RewardDecision, RewardRead
-from siyu.web.deps import Db, require
+from siyu.web.deps import Db, RowId, require
+from siyu.web.errors import CONFLICT_RESPONSE
 from siyu.web.pagination import Page, Paging
 
 router = APIRouter(tags=["referral"])
@@ -63,8 +64,10 @@ def list_rewards(
     return paging.wrap([reward_read(r) for r in items], len(found))
 
 
-@router.post("/referral/rewards/{reward_id}/decision", response_model=RewardRead)
-def decide(reward_id: int, body: RewardDecision, db: Db, principal: Writer) -> RewardRead:
+@router.post(
+    "/referral/rewards/{reward_id}/decision", response_model=RewardRead, responses=CONFLICT_RESPONSE
+)
+def decide(reward_id: RowId, body: RewardDecision, db: Db, principal: Writer) -> RewardRead:
     """Approve a held reward (it is granted with the next grant run) or reject it."""
     reward = service.decide(
         db, principal.workspace_id, reward_id, approve=body.approve,

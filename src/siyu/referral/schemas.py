@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from siyu.kit.money import MAX_FEN
+
 
 class RewardRule(BaseModel):
     """Who gets what, and when: on the referee joining or on their first order."""
@@ -14,18 +16,22 @@ class RewardRule(BaseModel):
     trigger: Literal["join", "first_order"]
     beneficiary: Literal["referrer", "referee"]
     kind: Literal["points", "coupon", "stored_value"]
-    amount: int = Field(gt=0, description="Points, or fen for a coupon or stored value.")
-    min_order_fen: int = Field(default=0, ge=0, description="First orders below this earn none.")
+    amount: int = Field(
+        gt=0, le=MAX_FEN, description="Points, or fen for a coupon or stored value."
+    )
+    min_order_fen: int = Field(
+        default=0, ge=0, le=MAX_FEN, description="First orders below this earn none."
+    )
 
 
 class CampaignRules(BaseModel):
     """A campaign's rewards and the limits beyond which rewards are held for review."""
 
     rewards: list[RewardRule] = Field(min_length=1)
-    max_referrals_per_day: int = Field(default=10, ge=1, description="Per referrer.")
-    max_rewarded_referrals: int = Field(default=50, ge=1, description="Per referrer.")
+    max_referrals_per_day: int = Field(default=10, ge=1, le=10_000, description="Per referrer.")
+    max_rewarded_referrals: int = Field(default=50, ge=1, le=10_000, description="Per referrer.")
     max_same_address: int = Field(
-        default=2, ge=1, description="Referees of one referrer shipping to one address."
+        default=2, ge=1, le=10_000, description="Referees of one referrer shipping to one address."
     )
 
 

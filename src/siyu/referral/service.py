@@ -15,7 +15,7 @@ from siyu.channels.service import day_start
 from siyu.customers.rules import normalise_phone
 from siyu.kit.clock import utcnow
 from siyu.kit.crypto import PiiCipher
-from siyu.kit.errors import NotFoundError, ValidationError
+from siyu.kit.errors import ConflictError, NotFoundError, ValidationError
 from siyu.loyalty.rewards import sink_for as loyalty_sink
 from siyu.models import Referral, ReferralCampaign, ReferralCode, ReferralReward, StaffAccount
 from siyu.pool.service import Directory
@@ -330,7 +330,7 @@ def decide(
     if reward is None:
         raise NotFoundError(what="referral reward", ident=reward_id)
     if reward.status != "held":
-        raise ValidationError(detail=f"reward {reward_id} is {reward.status}, not held")
+        raise ConflictError("referral.not_held", ident=reward_id, status=reward.status)
     reward.status = "pending" if approve else "rejected"
     reward.decided_at, reward.decided_by = utcnow(), reviewer[:64]
     return reward

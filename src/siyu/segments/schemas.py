@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from siyu.kit.ids import RecordId
+
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 
 
@@ -75,7 +77,7 @@ class TagRead(BaseModel):
 class TagChange(BaseModel):
     """Customers to tag or untag."""
 
-    customer_ids: list[int] = Field(min_length=1, max_length=10_000)
+    customer_ids: list[RecordId] = Field(min_length=1, max_length=10_000)
 
 
 class TagChanged(BaseModel):

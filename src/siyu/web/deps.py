@@ -15,6 +15,7 @@ from siyu.accounts.service import api_key_principal, key_cache, session_principa
 from siyu.audit import service as audit
 from siyu.audit.rules import Action, Target
 from siyu.kit.errors import AuthenticationError, PermissionDeniedError
+from siyu.kit.ids import MAX_ROW_ID
 from siyu.store import Store
 from siyu.web.locale import negotiate, normalise
 
@@ -71,8 +72,6 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
 
 Db = Annotated[Session, Depends(get_db, scope="function")]
 
-MAX_ROW_ID = 2**63 - 1
-"""Ids are 64-bit: a larger number in a path or query is invalid input, not a server error."""
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="Row id.")]
 
 

@@ -55,6 +55,10 @@ NOT_FOUND_RESPONSE: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "No such record in this workspace."}
 }
 """Documented on every route with a path parameter (the record it names may not exist)."""
+CONFLICT_RESPONSE: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorResponse, "description": "Conflicts with what is stored (taken, replayed, "
+          "already decided, not enough balance)."}
+}  # fmt: skip
 
 
 def _is_api(request: Request) -> bool:

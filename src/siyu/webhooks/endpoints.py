@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request
 
 from siyu.web.deps import Db, store_of
+from siyu.web.errors import CONFLICT_RESPONSE
 from siyu.webhooks import rules, service
 from siyu.webhooks.schemas import OrderEvent, WebhookAccepted
 from siyu.webhooks.tasks import OrderBatcher
@@ -59,7 +60,7 @@ def batcher(request: Request) -> OrderBatcher:
     return found
 
 
-@router.post("/webhooks/orders", response_model=WebhookAccepted)
+@router.post("/webhooks/orders", response_model=WebhookAccepted, responses=CONFLICT_RESPONSE)
 async def order_event(
     request: Request,
     signed: Annotated[service.SignedDelivery, Depends(signed_delivery)],

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from siyu.kit.money import MAX_FEN
 from siyu.models.enums import OrderStatus, Platform
 
 
@@ -17,10 +18,12 @@ class OrderLineEvent(BaseModel):
     )
     sku: str = Field(default="", max_length=128)
     name: str = Field(default="", max_length=300)
-    quantity: int = Field(default=1, ge=1)
-    unit_price_fen: int | None = Field(default=None, ge=0)
-    amount_fen: int = Field(ge=0, description="What the buyer paid for the line, after discounts.")
-    refund_fen: int = Field(default=0, ge=0)
+    quantity: int = Field(default=1, ge=1, le=MAX_FEN)
+    unit_price_fen: int | None = Field(default=None, ge=0, le=MAX_FEN)
+    amount_fen: int = Field(
+        ge=0, le=MAX_FEN, description="What the buyer paid for the line, after discounts."
+    )
+    refund_fen: int = Field(default=0, ge=0, le=MAX_FEN)
 
 
 class OrderEvent(BaseModel):
@@ -48,12 +51,17 @@ class OrderEvent(BaseModel):
     address: str = Field(default="", max_length=500)
     province: str = Field(default="", max_length=32)
     city: str = Field(default="", max_length=64)
-    shipping_fen: int = Field(default=0, ge=0)
-    discount_fen: int = Field(default=0, ge=0)
+    shipping_fen: int = Field(default=0, ge=0, le=MAX_FEN)
+    discount_fen: int = Field(default=0, ge=0, le=MAX_FEN)
     paid_fen: int | None = Field(
-        default=None, ge=0, description="Paid for the order; default: lines plus shipping."
+        default=None,
+        ge=0,
+        le=MAX_FEN,
+        description="Paid for the order; default: lines plus shipping.",
     )
-    refunded_fen: int = Field(default=0, ge=0, description="Refunded on the whole order.")
+    refunded_fen: int = Field(
+        default=0, ge=0, le=MAX_FEN, description="Refunded on the whole order."
+    )
     lines: list[OrderLineEvent] = Field(min_length=1, max_length=500)
 
 

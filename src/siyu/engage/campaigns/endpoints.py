@@ -25,6 +25,7 @@ from siyu.kit.errors import NotFoundError, ValidationError
 from siyu.kit.i18n import translate
 from siyu.segments.schemas import CODE_PATTERN
 from siyu.web.deps import Db, Locale, require, store_of
+from siyu.web.errors import NOT_FOUND_RESPONSE
 from siyu.web.export import EXPORT_RESPONSES, ExportFormat, export_response, yuan
 from siyu.web.jobs import Job, JobRunner, Progress
 from siyu.web.pagination import Page, Paging
@@ -79,7 +80,9 @@ def export_campaigns(
     return export_response("campaigns", LIST_HEADERS, cells, format)
 
 
-@router.post("/campaigns", response_model=CampaignDetail, status_code=201)
+@router.post(
+    "/campaigns", response_model=CampaignDetail, status_code=201, responses=NOT_FOUND_RESPONSE
+)
 def create_campaign(db: Db, data: CampaignCreate, principal: Writer) -> CampaignDetail:
     """Create a draft campaign to a segment: channel, variants, send time, control share."""
     service.create_campaign(db, principal.workspace_id, data)

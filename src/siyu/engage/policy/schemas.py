@@ -10,17 +10,25 @@ month) are the WeCom channel's default caps. Every number is editable per worksp
 from __future__ import annotations
 
 from datetime import time
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 CHANNELS = ("wecom", "sms", "email", "webhook", "console", "staff")
 """Ways a message reaches a customer; "staff" is a person-to-person contact by a staff account
 (a 1-to-1 chat or call from the daily task list)."""
 STAGES = ("none", "active", "silent", "dormant", "churned")
+MAX_CAP = 10_000
+"""No cap or rate above this is meaningful: a larger number is a typing mistake."""
 
 Window = Literal["day", "week", "month"]
+LocalTime = Annotated[
+    time,
+    WithJsonSchema({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$",
+                    "description": "A wall-clock time in the customer's zone, HH:MM[:SS]."}),
+]  # fmt: skip
+"""JSON Schema's `time` format wants an offset; quiet hours are local, so they carry none."""
 
 
 class Caps(BaseModel):
@@ -28,9 +36,9 @@ class Caps(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    day: int | None = Field(default=None, ge=0)
-    week: int | None = Field(default=None, ge=0)
-    month: int | None = Field(default=None, ge=0)
+    day: int | None = Field(default=None, ge=0, le=MAX_CAP)
+    week: int | None = Field(default=None, ge=0, le=MAX_CAP)
+    month: int | None = Field(default=None, ge=0, le=MAX_CAP)
 
 
 class StagePolicy(BaseModel):
@@ -60,8 +68,8 @@ class QuietHours(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    start: time = time(21, 0)
-    end: time = time(9, 0)
+    start: LocalTime = time(21, 0)
+    end: LocalTime = time(9, 0)
 
 
 def _default_stages() -> dict[str, StagePolicy]:
@@ -105,11 +113,11 @@ class ContactPolicy(BaseModel):
     channels: dict[str, ChannelPolicy] = Field(default_factory=_default_channels)
     quiet_hours: QuietHours = Field(default_factory=QuietHours)
     default_time_zone: str = "Asia/Shanghai"
-    bump_lead_minutes: int = Field(default=10, ge=0)
+    bump_lead_minutes: int = Field(default=10, ge=0, le=24 * 60)
     """A reserved contact due sooner than this is never given up to a higher-valued one."""
-    group_posts_per_day: int = Field(default=1, ge=0)
+    group_posts_per_day: int = Field(default=1, ge=0, le=MAX_CAP)
     """Posts a customer group receives a day (WeCom lets a group receive about one a day)."""
-    moments_per_day: int = Field(default=1, ge=0)
+    moments_per_day: int = Field(default=1, ge=0, le=MAX_CAP)
     """Moments posts a staff account publishes a day (customers see their feed)."""
 
     @field_validator("default_time_zone")

@@ -16,7 +16,7 @@ from siyu.engage.tasks import service
 from siyu.engage.tasks.schemas import TaskDone, TaskReassign, TaskSkip, TaskView
 from siyu.kit.clock import utcnow
 from siyu.kit.errors import NotFoundError
-from siyu.web.deps import Db, require
+from siyu.web.deps import Db, RowId, require
 from siyu.web.export import EXPORT_RESPONSES, ExportFormat, export_response, yuan
 from siyu.web.pagination import Page, Paging
 
@@ -101,7 +101,7 @@ def export_tasks(
 
 
 @router.post("/tasks/{task_id}/done", response_model=TaskView)
-def task_done(task_id: int, db: Db, data: TaskDone, principal: Worker) -> TaskView:
+def task_done(task_id: RowId, db: Db, data: TaskDone, principal: Worker) -> TaskView:
     """Mark a task done with what came of the contact."""
     check_task(db, principal, task_id)
     service.complete(db, principal.workspace_id, task_id, data, utcnow())
@@ -109,7 +109,7 @@ def task_done(task_id: int, db: Db, data: TaskDone, principal: Worker) -> TaskVi
 
 
 @router.post("/tasks/{task_id}/skip", response_model=TaskView)
-def task_skip(task_id: int, db: Db, data: TaskSkip, principal: Worker) -> TaskView:
+def task_skip(task_id: RowId, db: Db, data: TaskSkip, principal: Worker) -> TaskView:
     """Skip a task, saying why; its contact slot is given back."""
     check_task(db, principal, task_id)
     service.skip(db, principal.workspace_id, task_id, data.reason, utcnow())
@@ -117,7 +117,7 @@ def task_skip(task_id: int, db: Db, data: TaskSkip, principal: Worker) -> TaskVi
 
 
 @router.post("/tasks/{task_id}/reassign", response_model=TaskView)
-def task_reassign(task_id: int, db: Db, data: TaskReassign, principal: Worker) -> TaskView:
+def task_reassign(task_id: RowId, db: Db, data: TaskReassign, principal: Worker) -> TaskView:
     """Move a task to another staff account with room on that day's list."""
     check_task(db, principal, task_id)
     service.reassign(db, principal.workspace_id, task_id, data.to)
