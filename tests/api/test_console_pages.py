@@ -160,6 +160,14 @@ def test_staff_pages_hold_their_own_customers_only(world: World) -> None:
     assert client.get(f"/customers/{world.other_customer}").status_code == 404
 
 
+@pytest.mark.parametrize("path", ["/customers/{}", "/imports/{}"])
+def test_an_id_too_large_for_a_row_is_a_page_that_says_so(world: World, path: str) -> None:
+    client, _ = world.login("admin")
+    page = client.get(path.format(10**20))
+    assert page.status_code == 422 and "text/html" in page.headers["content-type"]
+    assert "customer_id" in page.text or "batch_id" in page.text
+
+
 def test_importing_from_the_console_shows_progress_then_rejects(world: World) -> None:
     client, csrf = world.login("operator")
     data = b"channel,day,amount\nsms,2026-03-01,100\nsms,not a day,5\n"

@@ -18,7 +18,7 @@ from siyu.customers.schemas import RevealField, RevealRequest
 from siyu.orders import repository as orders
 from siyu.orders.endpoints import order_reads
 from siyu.overview.service import label_locale
-from siyu.web.deps import Db, Locale, require_page, store_of
+from siyu.web.deps import Db, Locale, RowId, require_page, store_of
 from siyu.web.locale import translations
 from siyu.web.pagination import PageParams
 
@@ -60,7 +60,7 @@ def customers_page(
 
 @router.get("/customers/{customer_id}", include_in_schema=False)
 def portrait_page(
-    customer_id: int,
+    customer_id: RowId,
     request: Request,
     db: Db,
     locale: Locale,
@@ -73,7 +73,7 @@ def portrait_page(
 
 @router.post("/customers/{customer_id}/reveal", include_in_schema=False)
 def reveal_page(
-    customer_id: int,
+    customer_id: RowId,
     request: Request,
     db: Db,
     locale: Locale,

@@ -15,7 +15,7 @@ from siyu.imports.schemas import ImportKind
 from siyu.kit.errors import NotFoundError
 from siyu.orders import repository as orders
 from siyu.orders.presets import builtin_names
-from siyu.web.deps import Db, Locale, require_page
+from siyu.web.deps import Db, Locale, RowId, require_page
 from siyu.web.pagination import PageParams
 
 router = APIRouter()
@@ -78,7 +78,7 @@ def job_page(job_id: str, request: Request, locale: Locale, principal: Reader) -
 
 @router.get("/imports/{batch_id}", include_in_schema=False)
 def batch_page(
-    batch_id: int,
+    batch_id: RowId,
     request: Request,
     db: Db,
     locale: Locale,

@@ -12,7 +12,7 @@ from siyu.accounts import repository, service
 from siyu.accounts.rules import API_SCOPES, Permission, Principal, Role
 from siyu.console.render import render
 from siyu.kit.errors import SiyuError
-from siyu.web.deps import Db, Locale, require_page, store_of
+from siyu.web.deps import Db, Locale, RowId, require_page, store_of
 
 router = APIRouter()
 Anyone = Annotated[Principal, require_page()]
@@ -75,7 +75,7 @@ def add_user(
 
 @router.post("/settings/users/{user_id}", include_in_schema=False)
 def change_user(
-    user_id: int,
+    user_id: RowId,
     request: Request,
     db: Db,
     locale: Locale,
@@ -123,7 +123,7 @@ def add_key(
 
 
 @router.post("/settings/api-keys/{key_id}/revoke", include_in_schema=False)
-def revoke_key(key_id: int, db: Db, principal: Admin) -> Response:
+def revoke_key(key_id: RowId, db: Db, principal: Admin) -> Response:
     """Revoke an API key."""
     service.revoke_api_key(db, principal.workspace_id, key_id, actor=principal.actor)
     return RedirectResponse("/settings#api-keys", status_code=303)

@@ -15,7 +15,7 @@ from siyu.engage.tasks import repository, service
 from siyu.engage.tasks.endpoints import check_task, own_staff, visible_tasks
 from siyu.engage.tasks.schemas import Outcome, TaskDone
 from siyu.kit.clock import utcnow
-from siyu.web.deps import Db, require_page
+from siyu.web.deps import Db, RowId, require_page
 
 router = APIRouter()
 Worker = Annotated[Principal, require_page(Permission.TASKS_READ)]
@@ -50,7 +50,7 @@ def _back(request: Request) -> RedirectResponse:
 
 @router.post("/tasks/{task_id}/done", include_in_schema=False)
 def task_done(
-    task_id: int,
+    task_id: RowId,
     request: Request,
     db: Db,
     principal: Worker,
@@ -66,7 +66,7 @@ def task_done(
 
 @router.post("/tasks/{task_id}/skip", include_in_schema=False)
 def task_skip(
-    task_id: int,
+    task_id: RowId,
     request: Request,
     db: Db,
     principal: Worker,
