@@ -110,6 +110,14 @@ def test_exports_are_audited_without_the_search_terms(world: World) -> None:
     assert (newest.target_type, newest.target_id) == ("export", "customers")
     assert newest.details["format"] == "xlsx" and newest.details["filters"] == ["q"]
     assert CLEAR_PHONE not in str(newest.details)
+    statement = client.get(f"/api/v1/loyalty/members/{world.staff_customer}/statement/export")
+    assert statement.status_code in (200, 404)
+    newest = entries(world, action="data.export")[0]
+    assert newest.details["path"] == "/api/v1/loyalty/members/{customer_id}/statement/export"
+    assert newest.details["ids"] == {"customer_id": world.staff_customer}
+    refused = client.get(f"/api/v1/imports/{CLEAR_PHONE}x/rejects/export")
+    assert refused.status_code == 422  # audited as an attempt, without the path sent
+    assert CLEAR_PHONE not in str(entries(world, action="data.export")[0].details)
     analyst, _ = world.login("analyst")
     assert analyst.get("/api/v1/orders/export").status_code == 200
     assert entries(world, action="data.export")[0].target_id == "orders"

@@ -231,6 +231,21 @@ def test_a_bad_segment_rule_comes_back_in_the_form_and_saves_nothing(world: Worl
     assert 'id="members-table"' not in client.get("/segments/odd").text  # no profiles: empty
 
 
+def test_a_bad_live_code_comes_back_in_the_form_and_makes_nothing(world: World) -> None:
+    client, csrf = world.login("operator")
+    form = {"code": "kol_q4", "name": "小红书达人", "channel": "kol", "staff": "cs01",
+            "cost_yuan": "4.5元", "welcome_text": "欢迎！", "csrf_token": csrf}  # fmt: skip
+    page = client.post("/codes", data=form, headers={"Accept-Language": "zh-CN"})
+    assert page.status_code == 422 and 'id="code-error"' in page.text and "0.40" in page.text
+    assert 'value="4.5元"' in page.text and "欢迎！</textarea>" in page.text  # kept to be fixed
+    assert "kol_q4" not in client.get("/codes").text
+    made = client.post("/codes", data=form | {"cost_yuan": "4.5"}, follow_redirects=False)
+    assert made.status_code == 303 and "kol_q4" in client.get("/codes").text
+    again = client.post("/codes", data=form | {"cost_yuan": "4.5"})
+    alert = again.text.split('id="code-error">', 1)[-1].split("</div>", 1)[0]
+    assert again.status_code == 422 and "kol_q4" in alert  # the taken code, in the user's language
+
+
 def test_a_campaign_from_the_console_form(world: World) -> None:
     client, csrf = world.login("operator")
     form = {"code": "form-camp", "segment": "buyers", "channel": "sms", "text": "你好 {product}",

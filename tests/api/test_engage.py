@@ -153,14 +153,14 @@ def test_a_campaign_from_plan_to_launch_pause_and_results(
     job = client.get(f"/api/v1/campaigns/launches/{started.json()['id']}").json()
     assert job["status"] == "done" and job["fraction"] == 1.0
     assert job["result"]["members"] == 8 and job["result"]["queued"] == plan["treatment"]
-    assert client.post("/api/v1/campaigns/autumn/launch", headers=headers).status_code == 422
+    assert client.post("/api/v1/campaigns/autumn/launch", headers=headers).status_code == 409
     detail = client.get("/api/v1/campaigns/autumn").json()
     assert detail["status"] == "launched" and detail["messages"] == {"pending": plan["treatment"]}
     paused = client.post("/api/v1/campaigns/autumn/pause", headers=headers).json()
     assert paused == {"code": "autumn", "status": "paused", "messages": plan["treatment"]}
     assert client.get("/api/v1/campaigns/autumn").json()["messages"] == {"held": plan["treatment"]}
     again = client.post("/api/v1/campaigns/autumn/pause", headers=headers)
-    assert again.status_code == 422 and again.json()["error"]["code"] == "campaign.not_pausable"
+    assert again.status_code == 409 and again.json()["error"]["code"] == "campaign.not_pausable"
     resumed = client.post("/api/v1/campaigns/autumn/resume", headers=headers).json()
     assert resumed["status"] == "launched" and resumed["messages"] == plan["treatment"]
     _orders(world, profiled[:4], utcnow() - timedelta(hours=1))

@@ -74,7 +74,7 @@ def test_create_and_pause_a_code_need_write_rights(demo: World) -> None:
     assert made.status_code == 201, made.text
     assert made.json()["landing_url"].endswith("/j/kol_xhs") and made.json()["joins"] == 0
     again = operator.post("/api/v1/channel-codes", json=body, headers=headers)
-    assert again.status_code in (409, 422) and again.json()["error"]["message"]
+    assert again.status_code == 409 and again.json()["error"]["code"] == "channels.code_exists"
     paused = operator.patch("/api/v1/channel-codes/kol_xhs", json={"status": "paused"},
                             headers=headers)  # fmt: skip
     assert paused.json()["status"] == "paused"
@@ -131,6 +131,9 @@ def test_groups_show_the_dead_one_with_its_reason(demo: World) -> None:
     assert rows[0][0] == "chat_ref" and len(rows) == len(found["groups"]) + 1
     missing = client.get("/api/v1/groups", params={"chat_ref": "no-such-group"})
     assert missing.status_code == 404
+    for far in ("9999-12-31", "0001-01-01"):  # the window around it would overflow
+        refused = client.get("/api/v1/groups", params={"as_of": far})
+        assert refused.status_code == 422 and "1970-01-01" in refused.json()["error"]["message"]
 
 
 def test_referral_k_factor_and_the_review_of_held_rewards(demo: World) -> None:

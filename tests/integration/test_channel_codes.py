@@ -14,7 +14,7 @@ from siyu.channels import service as channels
 from siyu.channels.schemas import ChannelCodeCreate
 from siyu.kit.clock import CHINA_TZ
 from siyu.kit.crypto import PiiCipher
-from siyu.kit.errors import NotFoundError, ValidationError
+from siyu.kit.errors import ConflictError, NotFoundError, ValidationError
 from siyu.models import ChannelCost, ChannelJoin, StaffAccount
 from siyu.wecom import service as wecom
 from siyu.wecom.client import WeComClient
@@ -114,7 +114,7 @@ def test_shifts_route_to_who_is_working(session: Session, workspace_id: int) -> 
 
 def test_bad_codes_are_clear_errors(session: Session, workspace_id: int) -> None:
     _code(session, workspace_id)
-    with pytest.raises(ValidationError, match="already exists"):
+    with pytest.raises(ConflictError, match="already exists"):
         _code_again(session, workspace_id)
     with pytest.raises(NotFoundError) as missing:
         channels.resolve_landing(session, workspace_id, "nope", AT)

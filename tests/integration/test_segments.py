@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from siyu.kit.errors import NotFoundError, ValidationError
+from siyu.kit.errors import ConflictError, NotFoundError
 from siyu.models import Workspace
 from siyu.pool.repository import create_channel
 from siyu.segments import repository, service
@@ -88,7 +88,7 @@ def test_saved_segment_lifecycle(session: Session, workspace_id: int) -> None:
     counted = service.count_segment(session, workspace_id, "vip-slipping", NOW)
     assert (counted.count, counted.total, counted.by_stage) == (1, 5, {"silent": 1})
     assert repository.get_segment(session, workspace_id, "vip-slipping").last_count == 1  # type: ignore[union-attr]
-    with pytest.raises(ValidationError) as exists:
+    with pytest.raises(ConflictError) as exists:
         service.create_segment(
             session, workspace_id, SegmentCreate(code="vip-slipping", rule="stage = active")
         )

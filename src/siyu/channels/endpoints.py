@@ -3,7 +3,7 @@ QR downloads and the insert-card PDF of a batch of orders."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -14,10 +14,10 @@ from siyu.channels import qr, service
 from siyu.channels.cards import CardDesign, cards_pdf
 from siyu.channels.schemas import ChannelCodeCreate, ChannelCodeRead, ChannelCodeStatus
 from siyu.channels.service import CodeSummary
-from siyu.kit.clock import CHINA_TZ
+from siyu.kit.clock import CHINA_TZ, Day
 from siyu.kit.errors import ValidationError
 from siyu.web.deps import Db, require, store_of
-from siyu.web.errors import NOT_FOUND_RESPONSE
+from siyu.web.errors import CONFLICT_RESPONSE, NOT_FOUND_RESPONSE
 from siyu.web.export import EXPORT_RESPONSES, ExportFormat, export_response, yuan
 from siyu.web.pagination import Page, Paging
 
@@ -90,8 +90,9 @@ def _read_one(request: Request, db: Db, workspace_id: int, code: str) -> Channel
 
 
 @router.post(
-    "/channel-codes", status_code=201, response_model=ChannelCodeRead, responses=NOT_FOUND_RESPONSE
-)
+    "/channel-codes", status_code=201, response_model=ChannelCodeRead,
+    responses={**NOT_FOUND_RESPONSE, **CONFLICT_RESPONSE},
+)  # fmt: skip
 def create_code(
     request: Request, body: ChannelCodeCreate, db: Db, principal: Writer
 ) -> ChannelCodeRead:
@@ -138,8 +139,8 @@ def code_cards(
     code: str,
     db: Db,
     principal: Annotated[Principal, require(Permission.EXPORT)],
-    since: Annotated[date, Query(description="First order day (China time).")],
-    until: Annotated[date, Query(description="Last order day, included.")],
+    since: Annotated[Day, Query(description="First order day (China time).")],
+    until: Annotated[Day, Query(description="Last order day, included.")],
     shop: Annotated[str | None, Query(max_length=64)] = None,
     include_pool: bool = False,
     headline: Annotated[str, Query(max_length=40)] = CARD_HEADLINE,

@@ -28,7 +28,7 @@ from siyu.channels.rules import (
 from siyu.channels.schemas import ChannelCodeCreate
 from siyu.kit.clock import CHINA_TZ
 from siyu.kit.crypto import PiiCipher
-from siyu.kit.errors import NotFoundError, ValidationError
+from siyu.kit.errors import ConflictError, NotFoundError, ValidationError
 from siyu.models import ChannelCode, StaffAccount
 from siyu.models.enums import Carrier
 from siyu.pool.service import Directory
@@ -39,7 +39,7 @@ REFERRAL_PREFIX = "ref_"  # referral codes (siyu.referral) share WeCom's state n
 def create_code(session: Session, workspace_id: int, spec: ChannelCodeCreate) -> ChannelCode:
     """Create a channel code with its staff pool; staff must already exist."""
     if repository.get_code(session, workspace_id, spec.code) is not None:
-        raise ValidationError(detail=f"channel code {spec.code!r} already exists")
+        raise ConflictError("channels.code_exists", code=spec.code)
     if spec.code.startswith(REFERRAL_PREFIX):
         raise ValidationError(detail=f"channel codes cannot start with {REFERRAL_PREFIX!r}")
     if spec.starts_at and spec.ends_at and spec.ends_at <= spec.starts_at:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -24,6 +23,7 @@ from siyu.figures.schemas import (
 from siyu.figures.tasks import KIND, LADDER_KIND, FiguresRequest, run_figures, run_ladder
 from siyu.imports.endpoints import job_read, runner
 from siyu.imports.schemas import JobRead
+from siyu.kit.clock import Day
 from siyu.kit.errors import NotFoundError
 from siyu.web.deps import Db, Locale, require, store_of
 from siyu.web.errors import NOT_FOUND_RESPONSE
@@ -36,7 +36,7 @@ Exporter = Annotated[Principal, require(Permission.EXPORT)]
 FamilyName = Literal["operating", "repurchase", "cohorts", "ladder", "channels", "products"]
 GrainQuery = Annotated[GrainChoice, Query(description="day, month or year.")]
 DateQuery = Annotated[
-    date | None, Query(alias="date", description="A day of the period; default: the latest.")
+    Day | None, Query(alias="date", description="A day of the period; default: the latest.")
 ]
 
 

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from siyu.kit.clock import Day
+
 GrainChoice = Literal["day", "month", "year"]
 CellValue = str | int | float | None
 
@@ -65,15 +67,15 @@ class FiguresJobCreate(BaseModel):
     """Compute the figures of one grain, or of all three."""
 
     grain: Literal["all", "day", "month", "year"] = "all"
-    day: date | None = Field(None, alias="date", description="A day of the period; default: "
+    day: Day | None = Field(None, alias="date", description="A day of the period; default: "
                              "the last day with data up to yesterday (China time).")  # fmt: skip
 
 
 class LadderJobCreate(BaseModel):
     """Ladder migration between the ends of two China days."""
 
-    start: date
-    end: date
+    start: Day
+    end: Day
 
 
 class LadderRead(BaseModel):

@@ -13,7 +13,7 @@ from siyu.groups import service
 from siyu.groups.rules import DEFAULT_RULES
 from siyu.groups.schemas import GroupDay, GroupList, GroupRead
 from siyu.groups.service import GroupHealth
-from siyu.kit.clock import CHINA_TZ, utcnow
+from siyu.kit.clock import CHINA_TZ, Day, utcnow
 from siyu.web.deps import Db, require
 from siyu.web.errors import NOT_FOUND_RESPONSE
 from siyu.web.export import EXPORT_RESPONSES, ExportFormat, export_response
@@ -21,7 +21,7 @@ from siyu.web.export import EXPORT_RESPONSES, ExportFormat, export_response
 router = APIRouter(tags=["groups"])
 Reader = Annotated[Principal, require(Permission.ENGAGE_READ)]
 Status = Literal["healthy", "declining", "dead"]
-AsOf = Annotated[date | None, Query(description="Window end (exclusive); default: after the "
+AsOf = Annotated[Day | None, Query(description="Window end (exclusive); default: after the "
                                     "latest imported activity.")]  # fmt: skip
 ChatRef = Annotated[str | None, Query(max_length=64, description="Daily messages of one group.")]
 EXPORT_HEADERS = (

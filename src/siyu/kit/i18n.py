@@ -327,6 +327,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "该时间段内没有需要插卡的已付款或已发货订单。",
     },
     "error.conflict": {"en": "Conflict: {detail}", "zh-CN": "冲突：{detail}"},
+    "channels.code_exists": {
+        "en": "A live code '{code}' already exists: choose another code.",
+        "zh-CN": "活码“{code}”已存在，请换一个编码。",
+    },
+    "referral.campaign_exists": {
+        "en": "A referral campaign '{code}' already exists.",
+        "zh-CN": "裂变活动“{code}”已存在。",
+    },
     "referral.not_held": {
         "en": "Reward {ident} is {status}: only a held reward can be released or rejected.",
         "zh-CN": "奖励 {ident} 当前状态为 {status}：只有被拦截待审的奖励才能放行或驳回。",

@@ -41,7 +41,7 @@ _ADDRESS_NOISE = re.compile(r"[\s,，.。#\-—()（）]")
 def create_campaign(session: Session, workspace_id: int, spec: CampaignCreate) -> ReferralCampaign:
     """Create a referral campaign with its reward rules."""
     if repository.get_campaign(session, workspace_id, spec.code) is not None:
-        raise ValidationError(detail=f"referral campaign {spec.code!r} already exists")
+        raise ConflictError("referral.campaign_exists", code=spec.code)
     channel_id = Directory(session, workspace_id).channel(spec.channel, kind="referral")
     campaign = ReferralCampaign(
         workspace_id=workspace_id,

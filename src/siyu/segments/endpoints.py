@@ -28,6 +28,7 @@ from siyu.segments.schemas import (
     TagRead,
 )
 from siyu.web.deps import Db, Locale, require
+from siyu.web.errors import CONFLICT_RESPONSE
 from siyu.web.export import EXPORT_RESPONSES, ExportFormat, export_response
 from siyu.web.pagination import Page, Paging
 
@@ -72,7 +73,7 @@ def export_segments(
                            cells, format)  # fmt: skip
 
 
-@router.post("/segments", response_model=SegmentRead, status_code=201)
+@router.post("/segments", response_model=SegmentRead, status_code=201, responses=CONFLICT_RESPONSE)
 def create_segment(db: Db, data: SegmentCreate, principal: Writer) -> SegmentRead:
     """Save a segment from the rule language or a JSON tree; a bad rule says where it fails."""
     service.create_segment(db, principal.workspace_id, data)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from siyu.consent import rules as consent_rules
 from siyu.db.columns import Source, codes, committed_read
-from siyu.kit.errors import NotFoundError, ValidationError
+from siyu.kit.errors import ConflictError, NotFoundError
 from siyu.models import Segment
 from siyu.segments import repository
 from siyu.segments.rules import (
@@ -62,7 +62,7 @@ def compile_rule(session: Session, workspace_id: int, rule: str | dict[str, Any]
 def create_segment(session: Session, workspace_id: int, data: SegmentCreate) -> SegmentRead:
     """Save a new segment; its rule is validated first."""
     if repository.get_segment(session, workspace_id, data.code) is not None:
-        raise ValidationError("segment.exists", code=data.code)
+        raise ConflictError("segment.exists", code=data.code)
     node = compile_rule(session, workspace_id, data.rule)
     segment = Segment(
         workspace_id=workspace_id, code=data.code, name=data.name or data.code,

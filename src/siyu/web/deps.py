@@ -139,16 +139,32 @@ def require(permission: Permission, *more: Permission) -> Any:
     return Depends(exporting if exports else dependency)
 
 
+def _route_template(request: Request) -> str:
+    """The matched route's path with its parameters as `{names}`, routers' prefixes included."""
+    route: str | None = getattr(request.scope.get("route"), "path", None)
+    if route is None:
+        return request.url.path
+    sent, template = request.url.path.split("/"), route.split("/")
+    # An included router's route carries its own path only; the prefixes before it are the
+    # leading segments of the path sent, which hold no parameter.
+    return "/".join(sent[: len(sent) - len(template) + 1]) + route
+
+
 def audit_export(db: Session, request: Request, principal: Principal) -> None:
     """Record a download: what was exported and which filters were set."""
     # Filter names only, never their values: a search term can be a phone number.
+    # The route's template, not the path sent: a path may hold anything (the dependency runs
+    # even when a path parameter fails validation); a row id in it is kept as a number.
     params = request.query_params
+    route = _route_template(request)
     details = {
-        "path": request.url.path[:200],
+        "path": route[:200],
         "format": (params.get("format") or "csv")[:8],
         "filters": sorted({k[:40] for k, v in params.items() if v and k != "format"}),
-    }
-    what = request.url.path.rstrip("/").removesuffix("/export").rsplit("/", 1)[-1]
+        "ids": {k[:40]: int(v) for k, v in request.path_params.items()
+                if isinstance(v, str) and v.isascii() and v.isdigit() and len(v) <= 16},
+    }  # fmt: skip
+    what = route.rstrip("/").removesuffix("/export").rsplit("/", 1)[-1]
     audit.record(db, principal.actor, Action.EXPORT, Target("export", what[:80]), details,
                  workspace_id=principal.workspace_id)  # fmt: skip
 

@@ -3,7 +3,7 @@ downloads and insert-card PDFs; creating and pausing codes for roles that may wr
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 from urllib.parse import urlencode
@@ -17,14 +17,33 @@ from siyu.channels import service
 from siyu.channels.endpoints import MAX_CARD_DAYS, Status, list_reads
 from siyu.channels.schemas import ChannelCodeCreate
 from siyu.console.render import render
-from siyu.kit.clock import CHINA_TZ, utcnow
-from siyu.kit.errors import ValidationError
-from siyu.web.deps import Db, require_page
+from siyu.kit.clock import CHINA_TZ, Day, utcnow
+from siyu.kit.errors import SiyuError, ValidationError
+from siyu.web.deps import Db, Locale, require_page
 from siyu.web.locale import N_
 
 router = APIRouter()
 STATUS_NAMES = {"active": N_("Active"), "paused": N_("Paused"), "archived": N_("Archived")}
 Writer = Annotated[Principal, require_page(Permission.ENGAGE_WRITE)]
+
+
+def _page(
+    request: Request,
+    db: Db,
+    principal: Principal,
+    status: str | None = None,
+    *,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+) -> Response:
+    today = utcnow().astimezone(CHINA_TZ).date()
+    return render(
+        request, "codes.html", principal, active="codes", status=status, statuses=STATUS_NAMES,
+        codes=list_reads(request, db, principal.workspace_id, status),
+        since=today - timedelta(days=1), until=today, max_days=MAX_CARD_DAYS,
+        query=f"status={status}" if status else "", error=error, form=form or {},
+        status_code=422 if error else 200,
+    )  # fmt: skip
 
 
 @router.get("/codes", include_in_schema=False)
@@ -35,13 +54,7 @@ def codes_page(
     status: Status | None = None,
 ) -> Response:
     """Channel codes: pool, visits, joins, QR downloads, cards, create and pause."""
-    today = utcnow().astimezone(CHINA_TZ).date()
-    return render(
-        request, "codes.html", principal, active="codes", status=status, statuses=STATUS_NAMES,
-        codes=list_reads(request, db, principal.workspace_id, status),
-        since=today - timedelta(days=1), until=today, max_days=MAX_CARD_DAYS,
-        query=f"status={status}" if status else "",
-    )  # fmt: skip
+    return _page(request, db, principal, status)
 
 
 def _fen(text: str) -> int:
@@ -60,7 +73,9 @@ def _names(text: str) -> list[str]:
 
 @router.post("/codes", include_in_schema=False)
 def create_code(
+    request: Request,
     db: Db,
+    locale: Locale,
     principal: Writer,
     code: Annotated[str, Form()],
     name: Annotated[str, Form()],
@@ -70,18 +85,29 @@ def create_code(
     welcome_text: Annotated[str, Form()] = "",
     cost_yuan: Annotated[str, Form()] = "0",
 ) -> Response:
-    """Create a channel code from the form (bad input: a clear error, nothing created)."""
+    """Create a channel code; bad input comes back in the form with the reason, nothing made."""
+    form = {
+        "code": code, "name": name, "channel": channel, "staff": staff,
+        "backup_staff": backup_staff, "welcome_text": welcome_text, "cost_yuan": cost_yuan,
+    }  # fmt: skip
     try:
-        spec = ChannelCodeCreate(
-            code=code.strip(), name=name.strip(), channel=channel.strip(), staff=_names(staff),
-            backup_staff=_names(backup_staff), welcome_text=welcome_text.strip(),
-            cost_per_join_fen=_fen(cost_yuan),
+        service.create_code(db, principal.workspace_id, _spec(form))
+    except SiyuError as exc:
+        db.rollback()
+        return _page(request, db, principal, error=exc.message(locale), form=form)
+    return RedirectResponse(f"/codes?created={code.strip()}", status_code=303)
+
+
+def _spec(form: dict[str, str]) -> ChannelCodeCreate:
+    try:
+        return ChannelCodeCreate(
+            code=form["code"].strip(), name=form["name"].strip(), channel=form["channel"].strip(),
+            staff=_names(form["staff"]), backup_staff=_names(form["backup_staff"]),
+            welcome_text=form["welcome_text"].strip(), cost_per_join_fen=_fen(form["cost_yuan"]),
         )  # fmt: skip
     except PydanticError as exc:
         fields = ", ".join(str(e["loc"][0]) for e in exc.errors() if e.get("loc"))
         raise ValidationError(detail=fields) from None
-    service.create_code(db, principal.workspace_id, spec)
-    return RedirectResponse(f"/codes?created={spec.code}", status_code=303)
 
 
 @router.post("/codes/{code}/status", include_in_schema=False)
@@ -95,8 +121,8 @@ def set_status(db: Db, principal: Writer, code: str, status: Annotated[Status, F
 def cards(
     principal: Annotated[Principal, require_page(Permission.EXPORT)],
     code: Annotated[str, Query(pattern=r"^[A-Za-z0-9_-]{1,30}$")],
-    since: date,
-    until: date,
+    since: Day,
+    until: Day,
 ) -> Response:
     """The card form's target: on to the PDF download of the API."""
     query = urlencode({"since": since.isoformat(), "until": until.isoformat()})

@@ -21,11 +21,11 @@ from siyu.engage.campaigns.schemas import (
     PauseReport,
 )
 from siyu.kit.clock import utcnow
-from siyu.kit.errors import NotFoundError, ValidationError
+from siyu.kit.errors import ConflictError, NotFoundError
 from siyu.kit.i18n import translate
 from siyu.segments.schemas import CODE_PATTERN
 from siyu.web.deps import Db, Locale, require, store_of
-from siyu.web.errors import NOT_FOUND_RESPONSE
+from siyu.web.errors import CONFLICT_RESPONSE, NOT_FOUND_RESPONSE
 from siyu.web.export import EXPORT_RESPONSES, ExportFormat, export_response, yuan
 from siyu.web.jobs import Job, JobRunner, Progress
 from siyu.web.pagination import Page, Paging
@@ -81,8 +81,9 @@ def export_campaigns(
 
 
 @router.post(
-    "/campaigns", response_model=CampaignDetail, status_code=201, responses=NOT_FOUND_RESPONSE
-)
+    "/campaigns", response_model=CampaignDetail, status_code=201,
+    responses={**NOT_FOUND_RESPONSE, **CONFLICT_RESPONSE},
+)  # fmt: skip
 def create_campaign(db: Db, data: CampaignCreate, principal: Writer) -> CampaignDetail:
     """Create a draft campaign to a segment: channel, variants, send time, control share."""
     service.create_campaign(db, principal.workspace_id, data)
@@ -120,7 +121,7 @@ def start_launch(request: Request, principal: Principal, code: str, status: str)
     """Queue the launch of a draft (or interrupted) campaign; return its job (the one already
     under way, when there is one)."""
     if status not in LAUNCHABLE:
-        raise ValidationError("campaign.not_draft", code=code, status=status)
+        raise ConflictError("campaign.not_draft", code=code, status=status)
     running = active_launch(request, principal.workspace_id, code)
     if running is not None:
         return running
@@ -137,7 +138,8 @@ def start_launch(request: Request, principal: Principal, code: str, status: str)
     return runner(request).submit(workspace_id, JOB_KIND, code, work)
 
 
-@router.post("/campaigns/{code}/launch", response_model=LaunchJob, status_code=202)
+@router.post("/campaigns/{code}/launch", response_model=LaunchJob, status_code=202,
+             responses=CONFLICT_RESPONSE)  # fmt: skip
 def launch_campaign(
     code: Code, request: Request, db: Db, locale: Locale, principal: Writer
 ) -> LaunchJob:
@@ -147,13 +149,13 @@ def launch_campaign(
     return launch_job(start_launch(request, principal, code, campaign.status), locale)
 
 
-@router.post("/campaigns/{code}/pause", response_model=PauseReport)
+@router.post("/campaigns/{code}/pause", response_model=PauseReport, responses=CONFLICT_RESPONSE)
 def pause_campaign(code: Code, db: Db, principal: Writer) -> PauseReport:
     """Hold the campaign's messages not yet sent."""
     return service.pause(db, principal.workspace_id, code)
 
 
-@router.post("/campaigns/{code}/resume", response_model=PauseReport)
+@router.post("/campaigns/{code}/resume", response_model=PauseReport, responses=CONFLICT_RESPONSE)
 def resume_campaign(code: Code, db: Db, principal: Writer) -> PauseReport:
     """Release a paused campaign's held messages to the worker."""
     return service.resume(db, principal.workspace_id, code)

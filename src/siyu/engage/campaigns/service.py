@@ -53,7 +53,7 @@ from siyu.engage.playbooks import service as playbooks
 from siyu.engage.policy import repository as policy_repository
 from siyu.engage.policy import service as policy
 from siyu.engage.policy.rules import CHANNEL_REASONS, expected_value
-from siyu.kit.errors import NotFoundError, ValidationError
+from siyu.kit.errors import ConflictError, NotFoundError, ValidationError
 from siyu.messaging import service as outbox
 from siyu.messaging.rules import idempotency_key
 from siyu.models import Campaign, CampaignVariant
@@ -94,7 +94,7 @@ def set_holdout(session: Session, workspace_id: int, share: float) -> HoldoutSet
 def create_campaign(session: Session, workspace_id: int, data: CampaignCreate) -> CampaignRead:
     """Save a draft campaign after checking its segment, variants and content."""
     if repository.get_campaign(session, workspace_id, data.code) is not None:
-        raise ValidationError("campaign.exists", code=data.code)
+        raise ConflictError("campaign.exists", code=data.code)
     segment = segments.require_segment(session, workspace_id, data.segment)
     codes = [v.code for v in data.variants]
     if len(set(codes)) != len(codes):
@@ -160,7 +160,7 @@ def pause(session: Session, workspace_id: int, code: str) -> PauseReport:
     contact slots stay reserved; the worker checks consent again when they go)."""
     campaign = require_campaign(session, workspace_id, code)
     if campaign.status != "launched":
-        raise ValidationError("campaign.not_pausable", code=code, status=campaign.status)
+        raise ConflictError("campaign.not_pausable", code=code, status=campaign.status)
     held = repository.hold_messages(session, campaign.id, held=True)
     repository.set_status(session, campaign.id, "paused")
     return PauseReport(code=code, status="paused", messages=held)
@@ -170,7 +170,7 @@ def resume(session: Session, workspace_id: int, code: str) -> PauseReport:
     """Resume a paused campaign: its held messages are released to the worker."""
     campaign = require_campaign(session, workspace_id, code)
     if campaign.status != "paused":
-        raise ValidationError("campaign.not_paused", code=code, status=campaign.status)
+        raise ConflictError("campaign.not_paused", code=code, status=campaign.status)
     released = repository.hold_messages(session, campaign.id, held=False)
     repository.set_status(session, campaign.id, "launched")
     return PauseReport(code=code, status="launched", messages=released)

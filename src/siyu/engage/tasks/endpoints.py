@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from siyu.accounts.rules import Permission, Principal
 from siyu.engage.tasks import service
 from siyu.engage.tasks.schemas import TaskDone, TaskReassign, TaskSkip, TaskView
-from siyu.kit.clock import utcnow
+from siyu.kit.clock import Day, utcnow
 from siyu.kit.errors import NotFoundError
 from siyu.web.deps import Db, RowId, require
 from siyu.web.export import EXPORT_RESPONSES, ExportFormat, export_response, yuan
@@ -62,7 +62,7 @@ def check_task(db: Session, principal: Principal, task_id: int) -> None:
         raise NotFoundError("task.not_found", ident=task_id)
 
 
-DayQuery = Annotated[date | None, Query(description="The list's day; default today.")]
+DayQuery = Annotated[Day | None, Query(description="The list's day; default today.")]
 StaffQuery = Annotated[str | None, Query(max_length=64, description="A staff account's code.")]
 
 
