@@ -100,7 +100,9 @@ def test_live_codes_downloads_create_and_pause(page: Page, console: Console) -> 
                         ("staff", staff), ("cost_yuan", "两块五")):  # fmt: skip
         form.locator(f"input[name={name}]").fill(value)
     form.locator("button[type=submit]").click()
-    expect(page.locator(".error-card")).to_contain_text("单个加粉成本")
+    expect(page.locator("#code-error")).to_contain_text("单个加粉成本")
+    expect(form.locator("input[name=cost_yuan]")).to_have_value("两块五")  # kept to be fixed
+    expect(form.locator("input[name=code]")).to_have_value("xhs_kol_bad")
     page.goto(f"{console.url}/codes")
     expect(page.locator("#codes-table tr[data-code=xhs_kol_bad]")).to_have_count(0)
 
