@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from siyu.db import bulk
@@ -62,6 +62,20 @@ def test_profiles_for_every_customer_and_a_repeat_run_replaces_them(
     assert sum(p.net_paid_fen for p in profiles) == paid
     again = run_daily(session, workspace_id, root=tmp_path, as_of=as_of)
     assert again.tiers == report.tiers and len(_profiles(session, workspace_id)) == customers
+
+
+def test_after_a_run_sqlite_reads_a_customers_orders_through_the_customer_index(
+    session: Session, workspace_id: int, cipher: PiiCipher, tmp_path: Path
+) -> None:
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's autovacuum keeps its own statistics")
+    DemoLoader(session, workspace_id, cipher, simulate_brand(orders=2_000, seed=8)).load()
+    session.commit()
+    latest = ("EXPLAIN QUERY PLAN SELECT receiver_enc FROM orders WHERE workspace_id = :w "
+              "AND customer_id = 5 ORDER BY ordered_at DESC, id DESC LIMIT 1")  # fmt: skip
+    run_daily(session, workspace_id, root=tmp_path, as_of=datetime(2026, 11, 1, tzinfo=UTC))
+    plan = " ".join(str(row[-1]) for row in session.execute(text(latest), {"w": workspace_id}))
+    assert "ix_order_customer_ordered" in plan  # not the workspace's index: every brand order
 
 
 def test_an_earlier_as_of_ignores_later_orders(

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,6 +36,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(
         url, pool_pre_ping=True, connect_args={"prepare_threshold": None}, **kwargs
     )
+
+
+def refresh_planner_statistics(session: Session) -> None:
+    """Give SQLite's query planner the tables' shapes (PostgreSQL's autovacuum does its own).
+
+    Without them SQLite read a customer's latest order through the workspace's index (every
+    order of the brand: 7.5 ms a portrait) instead of the customer's (5 µs). A sampled
+    ANALYZE takes well under a second on a gigabyte store.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("PRAGMA analysis_limit=400"))
+        session.execute(text("ANALYZE"))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
 from siyu.analytics import clv, ladder, lifecycle, rfm
+from siyu.db.engine import refresh_planner_statistics
 from siyu.kit.clock import utcnow
 from siyu.kit.errors import SiyuError
 from siyu.loyalty import repository as loyalty
@@ -272,6 +273,7 @@ def run_daily(
     with _timed(report, "publish", progress):
         columns = profile_columns(features, seg, figures)
         repository.replace_profiles(session, workspace_id, moment.date(), columns)
+        refresh_planner_statistics(session)
     report.customers = len(features)
     report.tiers = ladder.tier_counts(seg.tier)
     counts = np.bincount(seg.stage.stage, minlength=len(lifecycle.STAGES)).tolist()
