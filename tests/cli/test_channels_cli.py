@@ -62,7 +62,7 @@ def test_channel_codes_from_the_command_line(tmp_path: Path) -> None:
         "--staff",
         "wecom_a",
     )
-    assert bad.returncode == 2 and "Invalid input" in bad.stderr
+    assert bad.returncode == 2 and "Some fields are not valid: code" in bad.stderr
     unknown = siyu(
         tmp_path, "channel", "code", "qr", "nope", "--out", str(tmp_path / "x.png"), locale="zh-CN"
     )
@@ -91,4 +91,6 @@ def test_wecom_commands_say_what_is_missing(tmp_path: Path) -> None:
         shown = siyu(tmp_path, *args)
         assert shown.returncode == 0, (args, shown.stderr)
     bad = siyu(tmp_path, "invite", "list", "--budget", "100", "--stage", "old")
-    assert bad.returncode == 2 and "new, growing or mature" in bad.stderr
+    assert bad.returncode == 2 and "new, growing, mature" in bad.stderr
+    money = siyu(tmp_path, "invite", "list", "--budget", "一百", locale="zh-CN")
+    assert money.returncode == 2 and "不是有效的元金额：“一百”" in money.stderr

@@ -83,7 +83,7 @@ def create_user(
     """Create a console user; customer-service users may be linked to their staff account."""
     username = username.strip()
     if not username or len(username) > 64:
-        raise ValidationError(detail="user name: 1 to 64 characters")
+        raise ValidationError("user.name_invalid")
     check_password(password)
     if repository.get_user_by_name(session, username) is not None:
         raise ConflictError("user.exists", username=username)
@@ -330,7 +330,7 @@ def create_api_key(
         known = ", ".join(sorted(API_SCOPES))
         raise ValidationError("scope.unknown", scope=str(exc), known=known) from None
     if not parsed:
-        raise ValidationError(detail="an API key needs at least one scope")
+        raise ValidationError("scope.none")
     prefix = f"{KEY_PREFIX}_{secrets.token_hex(4)}"
     key = f"{prefix}_{secrets.token_urlsafe(24)}"
     secret = f"whsec_{secrets.token_urlsafe(24)}"

@@ -36,7 +36,7 @@ def _day(text: str, *, end: bool = False) -> datetime | None:
     try:
         day = date.fromisoformat(text.strip())
     except ValueError:
-        raise ValidationError(detail=f"not a date (YYYY-MM-DD): {text[:20]!r}") from None
+        raise ValidationError("input.date", text=text[:20]) from None
     return datetime.combine(day + timedelta(days=1) if end else day, time.min, CHINA_TZ)
 
 

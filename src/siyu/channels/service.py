@@ -41,9 +41,9 @@ def create_code(session: Session, workspace_id: int, spec: ChannelCodeCreate) ->
     if repository.get_code(session, workspace_id, spec.code) is not None:
         raise ConflictError("channels.code_exists", code=spec.code)
     if spec.code.startswith(REFERRAL_PREFIX):
-        raise ValidationError(detail=f"channel codes cannot start with {REFERRAL_PREFIX!r}")
+        raise ValidationError("channels.referral_prefix", prefix=REFERRAL_PREFIX)
     if spec.starts_at and spec.ends_at and spec.ends_at <= spec.starts_at:
-        raise ValidationError(detail="the code ends before it starts")
+        raise ValidationError("input.ends_first")
     staff = _require_staff(session, workspace_id, [*spec.staff, *spec.backup_staff])
     directory = Directory(session, workspace_id)
     channel_id = directory.channel(spec.channel, kind=spec.channel_kind.value)
@@ -72,7 +72,7 @@ def _require_staff(
     found = repository.staff_by_code(session, workspace_id, codes)
     missing = sorted(set(codes) - set(found))
     if missing:
-        raise NotFoundError(what="staff account", ident=", ".join(missing))
+        raise NotFoundError("staff.not_found", ident=", ".join(missing))
     return found
 
 
@@ -85,7 +85,7 @@ def require_code(session: Session, workspace_id: int, code: str) -> ChannelCode:
     """Return the code or raise a clear not-found error."""
     found = repository.get_code(session, workspace_id, code)
     if found is None:
-        raise NotFoundError(what="channel code", ident=code)
+        raise NotFoundError("channels.code_not_found", ident=code)
     return found
 
 
@@ -240,7 +240,9 @@ def end_contact(
 def set_status(session: Session, workspace_id: int, code: str, status: str) -> ChannelCode:
     """Pause, resume (active) or archive a code."""
     if status not in ("active", "paused", "archived"):
-        raise ValidationError(detail=f"status {status!r}: use active, paused or archived")
+        raise ValidationError(
+            "input.choice", option="status", value=status[:20], choices="active, paused, archived"
+        )
     found = require_code(session, workspace_id, code)
     found.status = status
     return found
@@ -258,7 +260,7 @@ def remove_staff(
     pool = repository.code_staff(session, found.id)
     removed = [m for m, s in pool if s.code == staff_code]
     if not removed:
-        raise NotFoundError(what="staff account in this code", ident=staff_code)
+        raise NotFoundError("staff.not_in_code", ident=staff_code)
     config_id = removed[0].wecom_config_id
     repository.delete_member(session, removed[0].id)
     for position, (member, _) in enumerate(m for m in pool if m[0] is not removed[0]):
@@ -298,7 +300,7 @@ def resolve_landing(session: Session, workspace_id: int, code: str, at: datetime
         pool_now = candidates(session, workspace_id, found, at)
         active = [c for c in pool_now if c.active]
         if not active:
-            raise ValidationError(detail=f"channel code {code!r} has no active staff account")
+            raise ValidationError("channels.no_active_staff", code=code)
         chosen = min(active, key=lambda c: (c.joins_today, c.backup, c.position))
         pick = Pick(chosen.staff_id, found.next_position, chosen.backup)
     member, staff = next((m, s) for m, s in pool if s.id == pick.staff_id)
@@ -357,7 +359,7 @@ def add_staff(
 ) -> StaffAccount:
     """Add a staff account (or update the name and limit of an existing one)."""
     if not code or len(code) > 64:
-        raise ValidationError(detail="a staff code is 1-64 characters (the WeCom userid)")
+        raise ValidationError("staff.code_invalid")
     staff_id = Directory(session, workspace_id).staff_account(code, name=name)
     staff = repository.get_staff(session, workspace_id, staff_id)
     assert staff is not None
@@ -370,8 +372,8 @@ def set_shifts(session: Session, workspace_id: int, staff_code: str, text: str) 
     staff = _require_staff(session, workspace_id, [staff_code])[staff_code]
     try:
         shifts = parse_shifts(text)
-    except ValueError as exc:
-        raise ValidationError(detail=str(exc)) from None
+    except ValueError:
+        raise ValidationError("staff.shifts_invalid", text=text[:80]) from None
     repository.replace_shifts(
         session, workspace_id, staff.id, [(s.weekday, s.start_minute, s.end_minute) for s in shifts]
     )
@@ -392,7 +394,7 @@ def set_staff_service(
         staff.active = active
     if daily_limit is not None:
         if daily_limit < 0:
-            raise ValidationError(detail="the daily add limit cannot be negative")
+            raise ValidationError("staff.limit_negative")
         staff.daily_capacity = daily_limit
     return staff
 

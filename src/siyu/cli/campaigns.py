@@ -25,7 +25,7 @@ from siyu.db.engine import unit_of_work
 from siyu.engage.campaigns import service, tasks
 from siyu.engage.campaigns.schemas import CampaignCreate, CampaignResults
 from siyu.kit.clock import CHINA_TZ, utcnow
-from siyu.kit.errors import SiyuError, ValidationError
+from siyu.kit.errors import ValidationError, invalid_fields
 from siyu.kit.money import format_yuan
 from siyu.workspaces import service as workspaces
 
@@ -37,13 +37,8 @@ def _when(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip().replace("/", "-"))
     except ValueError:
-        raise ValidationError(detail=f"not a time: {text!r} (e.g. 2026-06-20 10:00)") from None
+        raise ValidationError("input.moment", text=text[:40]) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=CHINA_TZ)
-
-
-def _invalid(exc: pydantic.ValidationError) -> SiyuError:
-    detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-    return ValidationError(detail=detail)
 
 
 @app.command("create")
@@ -93,7 +88,7 @@ def create(
     try:
         data = CampaignCreate.model_validate(raw)
     except pydantic.ValidationError as exc:
-        raise _invalid(exc) from None
+        raise invalid_fields(exc) from None
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         created = service.create_campaign(session, workspace_id, data)
     console.print(f"[green]✓[/] {created.code} ({created.status})")

@@ -7,16 +7,25 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError as PydanticError
 from rich.table import Table
 
 from siyu.channels import service as channels
 from siyu.channels.cards import CardDesign, cards_pdf
 from siyu.channels.qr import landing_url, png, svg
 from siyu.channels.schemas import ChannelCodeCreate
-from siyu.cli.common import console, handle_errors, settings, store, t, workspace_session
+from siyu.cli.common import (
+    console,
+    handle_errors,
+    settings,
+    store,
+    t,
+    workspace_session,
+    yuan,
+)
 from siyu.kit.clock import CHINA_TZ, utcnow
-from siyu.kit.errors import ValidationError
-from siyu.kit.money import format_yuan, yuan_to_fen
+from siyu.kit.errors import ValidationError, invalid_fields
+from siyu.kit.money import format_yuan
 from siyu.models.enums import ChannelKind
 
 app = typer.Typer(help="Channel codes (live codes), QR codes, insert cards.", no_args_is_help=True)
@@ -33,7 +42,7 @@ def when(text: str) -> datetime | None:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise ValidationError(detail=f"not a date or time: {text!r}") from None
+        raise ValidationError("input.moment", text=text[:40]) from None
     return value if value.tzinfo else value.replace(tzinfo=CHINA_TZ)
 
 
@@ -69,12 +78,12 @@ def create(
             routing=routing,
             welcome_text=welcome,
             tag_ids=_split(tags),
-            cost_per_join_fen=yuan_to_fen(cost),
+            cost_per_join_fen=yuan(cost),
             starts_at=when(starts),
             ends_at=when(ends),
         )
-    except ValueError as exc:
-        raise ValidationError(detail=str(exc).splitlines()[0]) from None
+    except PydanticError as exc:
+        raise invalid_fields(exc) from None
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         created = channels.create_code(session, workspace_id, spec)
         url = landing_url(settings().public_base_url, created.code)
@@ -161,7 +170,7 @@ def qr(
     url = landing_url(settings().public_base_url, code)
     suffix = out.suffix.lower()
     if suffix not in (".png", ".svg"):
-        raise ValidationError(detail="--out must end in .png or .svg")
+        raise ValidationError("input.image_suffix")
     out.write_bytes(png(url) if suffix == ".png" else svg(url))
     console.print(f"[green]✓[/] {out} ← {url}")
 

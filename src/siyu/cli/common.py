@@ -9,7 +9,7 @@ from functools import wraps
 from typing import ParamSpec, TypeVar
 
 import typer
-from pydantic import ValidationError
+from pydantic import ValidationError as PydanticError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.orm import Session
@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from siyu.config import Settings, get_settings
 from siyu.db.engine import unit_of_work
 from siyu.kit.clock import CHINA_TZ
-from siyu.kit.errors import SiyuError
+from siyu.kit.errors import SiyuError, ValidationError
+from siyu.kit.money import typed_yuan
 from siyu.store import Store, open_store
 from siyu.workspaces import service as workspaces
 
@@ -32,12 +33,20 @@ def settings() -> Settings:
     """Return the settings for this invocation; a bad SIYU_ value is a clear error."""
     try:
         return get_settings()
-    except ValidationError as exc:
+    except PydanticError as exc:
         detail = "; ".join(
             f"SIYU_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
             for err in exc.errors()
         )
         raise SiyuError("settings.invalid", detail=detail) from None
+
+
+def yuan(text: str) -> int:
+    """An amount typed in yuan, as fen; anything else is a bilingual error."""
+    fen = typed_yuan(text)
+    if fen is None:
+        raise ValidationError("input.money", text=text[:30])
+    return fen
 
 
 def _locale() -> str:
@@ -103,5 +112,5 @@ def operator_day(text: str | None, *, end: bool = False) -> datetime | None:
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise SiyuError("error.invalid", detail=f"not a date (YYYY-MM-DD): {text[:20]!r}") from None
+        raise SiyuError("input.date", text=text[:20]) from None
     return datetime.combine(day, time.max if end else time.min, CHINA_TZ)

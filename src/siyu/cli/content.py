@@ -16,7 +16,7 @@ from siyu.engage.content.rules import banned_hits
 from siyu.engage.content.schemas import SopPlanCreate, TemplateCreate
 from siyu.engage.playbooks import service as playbooks
 from siyu.kit.clock import utcnow
-from siyu.kit.errors import ValidationError
+from siyu.kit.errors import ValidationError, invalid_fields
 
 app = typer.Typer(help="Message templates and banned words.", no_args_is_help=True)
 sop_app = typer.Typer(help="SOP plans: scheduled content.", no_args_is_help=True)
@@ -26,9 +26,7 @@ def _checked(model: type[pydantic.BaseModel], raw: object) -> pydantic.BaseModel
     try:
         return model.model_validate(raw)
     except pydantic.ValidationError as exc:
-        detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                           for e in exc.errors())  # fmt: skip
-        raise ValidationError(detail=detail) from None
+        raise invalid_fields(exc) from None
 
 
 @app.command("add")

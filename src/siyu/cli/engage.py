@@ -18,7 +18,7 @@ from siyu.engage.policy import service as policy
 from siyu.engage.tasks import service as tasks
 from siyu.engage.tasks.schemas import GenerateReport, TaskDone
 from siyu.kit.clock import utcnow
-from siyu.kit.errors import ValidationError
+from siyu.kit.errors import invalid_fields
 from siyu.kit.money import format_yuan
 from siyu.messaging import repository as outbox
 
@@ -53,9 +53,7 @@ def playbook_set(path: Path) -> None:
     try:
         books = Playbooks.model_validate(raw)
     except pydantic.ValidationError as exc:
-        detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                           for e in exc.errors())  # fmt: skip
-        raise ValidationError(detail=detail) from None
+        raise invalid_fields(exc) from None
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         playbooks.set_playbooks(session, workspace_id, books)
     console.print(f"[green]✓[/] {t('playbooks saved', '策略手册已保存')}")
@@ -140,8 +138,8 @@ def tasks_done(
     """Mark a task done with its outcome."""
     try:
         done = TaskDone.model_validate({"outcome": outcome, "note": note})
-    except pydantic.ValidationError:
-        raise ValidationError(detail=f"outcome {outcome!r}") from None
+    except pydantic.ValidationError as exc:
+        raise invalid_fields(exc) from None
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         tasks.complete(session, workspace_id, task_id, done, utcnow())
     console.print(f"[green]✓[/] #{task_id} {outcome}")

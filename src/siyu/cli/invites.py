@@ -11,13 +11,21 @@ from rich.table import Table
 
 from siyu.audit import service as audit
 from siyu.audit.rules import Action, Target, cli_actor
-from siyu.cli.common import console, handle_errors, settings, store, t, workspace_session
+from siyu.cli.common import (
+    console,
+    handle_errors,
+    settings,
+    store,
+    t,
+    workspace_session,
+    yuan,
+)
 from siyu.invites.rules import DEFAULT_TOUCHPOINTS, STAGES, Touchpoint
 from siyu.invites.service import invite_list, to_csv
 from siyu.kit.clock import utcnow
 from siyu.kit.errors import ValidationError
 from siyu.kit.logs import log_to_file
-from siyu.kit.money import format_yuan, yuan_to_fen
+from siyu.kit.money import format_yuan
 
 app = typer.Typer(help="Invite priority lists.", no_args_is_help=True)
 log = logging.getLogger("siyu.invites")
@@ -31,13 +39,10 @@ TOUCH_LABELS = {
 
 def _touchpoints(card: str, sms: str, cs: str) -> dict[str, Touchpoint]:
     costs = {"package_card": card, "sms": sms, "customer_service": cs}
-    try:
-        return {
-            name: Touchpoint(yuan_to_fen(costs[name]), point.join_rate)
-            for name, point in DEFAULT_TOUCHPOINTS.items()
-        }
-    except ValueError as exc:
-        raise ValidationError(detail=str(exc)) from None
+    return {
+        name: Touchpoint(yuan(costs[name]), point.join_rate)
+        for name, point in DEFAULT_TOUCHPOINTS.items()
+    }
 
 
 @app.command("list")
@@ -63,14 +68,16 @@ def list_invites(
     log_to_file(config.home)
     chosen = stage or config.brand_stage
     if chosen not in STAGES:
-        raise ValidationError(detail=f"--stage {stage!r}: use new, growing or mature")
+        raise ValidationError(
+            "input.choice", option="--stage", value=chosen, choices=", ".join(STAGES)
+        )
     points = _touchpoints(card_cost, sms_cost, cs_cost)
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         report = invite_list(
             session,
             workspace_id,
             stage=chosen,
-            budget_fen=yuan_to_fen(budget),
+            budget_fen=yuan(budget),
             now=utcnow(),
             touchpoints=points,
             limit=limit,

@@ -259,7 +259,7 @@ def customer_show(customer_id: int) -> None:
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         customer = customers.get_customer(session, workspace_id, customer_id)
         if customer is None:
-            raise NotFoundError(what=t("customer", "客户"), ident=customer_id)
+            raise NotFoundError("customer.not_found", ident=customer_id)
         table = Table(t("kind", "类型"), t("platform", "平台"), t("value", "值（已脱敏）"))
         for identity in customers.list_identities(session, workspace_id, customer_id):
             table.add_row(identity.kind, identity.platform, identity.masked)

@@ -30,7 +30,7 @@ def moves(
 ) -> None:
     """Joins and leaves per day per channel (or staff account)."""
     if by not in ("channel", "staff"):
-        raise ValidationError(detail="--by channel or --by staff")
+        raise ValidationError("input.choice", option="--by", value=by, choices="channel, staff")
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         now = default_now(session, workspace_id, utcnow())
         rows = movements_by_day(session, workspace_id, now=now, days=days, by=by)

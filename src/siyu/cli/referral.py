@@ -13,7 +13,7 @@ from rich.tree import Tree
 
 from siyu.cli.channels import when
 from siyu.cli.common import console, handle_errors, settings, store, t, workspace_session
-from siyu.kit.errors import ValidationError
+from siyu.kit.errors import ValidationError, invalid_fields
 from siyu.loyalty.rewards import sink_for as loyalty_sink
 from siyu.referral import service as referral
 from siyu.referral.rules import TreeNode
@@ -27,9 +27,13 @@ app.add_typer(campaign_app, name="campaign")
 def _rules(path: Path) -> CampaignRules:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        reason = str(exc).splitlines()[0]
+        raise ValidationError("input.file", file=path.name, reason=reason) from None
+    try:
         return CampaignRules.model_validate(raw)
-    except (OSError, yaml.YAMLError, PydanticError) as exc:
-        raise ValidationError(detail=f"{path.name}: {str(exc).splitlines()[0]}") from None
+    except PydanticError as exc:
+        raise invalid_fields(exc) from None
 
 
 @campaign_app.command("create")
@@ -47,7 +51,7 @@ def create(
             code=code, name=name, rules=_rules(rules), starts_at=when(starts), ends_at=when(ends)
         )
     except PydanticError as exc:
-        raise ValidationError(detail=str(exc).splitlines()[0]) from None
+        raise invalid_fields(exc) from None
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         referral.create_campaign(session, workspace_id, spec)
     console.print(f"[green]✓[/] {code}")

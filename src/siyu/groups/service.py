@@ -318,7 +318,7 @@ def daily_messages(
     if chat_ref:
         group = repository.get_group(session, workspace_id, chat_ref)
         if group is None:
-            raise NotFoundError(what="group", ident=chat_ref)
+            raise NotFoundError("group.not_found", ident=chat_ref)
         group_id = group.id
     start = as_of - timedelta(days=days)
     found = {r[0]: r for r in repository.daily_activity(session, workspace_id, start, as_of,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError as PydanticError
+
 from siyu.kit.i18n import translate
 
 
@@ -74,3 +76,12 @@ class ConflictError(SiyuError):
 
     status_code = 409
     key = "error.conflict"
+
+
+def invalid_fields(exc: PydanticError) -> ValidationError:
+    """A Pydantic refusal as one bilingual error naming each field and its reason."""
+    detail = "; ".join(
+        f"{'.'.join(str(part) for part in error['loc']) or 'input'}: {error['msg']}"
+        for error in exc.errors()
+    )
+    return ValidationError("input.fields", detail=detail)

@@ -83,15 +83,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "loyalty.amount_whole": {
         "en": "The amount of {what} must be a whole number: {value!r} is not. Nothing was posted.",
-        "zh-CN": "数额必须是整数（{what}）：{value!r} 不是。未记账。",
+        "zh-CN": "数额必须是整数（{unit_zh}）：{value!r} 不是。未记账。",
     },
     "loyalty.amount_positive": {
         "en": "The amount of {what} must be greater than zero, not {value}. Nothing was posted.",
-        "zh-CN": "数额必须大于零（{what}），而不是 {value}。未记账。",
+        "zh-CN": "数额必须大于零（{unit_zh}），而不是 {value}。未记账。",
     },
     "loyalty.amount_too_large": {
         "en": "The amount of {what} is too large: {value}. Nothing was posted.",
-        "zh-CN": "数额过大（{what}）：{value}。未记账。",
+        "zh-CN": "数额过大（{unit_zh}）：{value}。未记账。",
     },
     "loyalty.key_invalid": {
         "en": "Every loyalty request needs an idempotency key of 1-128 printable characters.",
@@ -319,8 +319,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "请选择 1 至 {days} 天的订单时间段，开始日期不晚于结束日期。",
     },
     "channels.bad_cost": {
-        "en": "The cost per joiner is an amount in yuan of 0 or more, e.g. 0.40.",
-        "zh-CN": "单个加粉成本须为不小于 0 的元金额，例如 0.40。",
+        "en": "The cost per joiner is an amount in yuan of 0 or more, to the fen, e.g. 0.40.",
+        "zh-CN": "单个加粉成本须为不小于 0 的元金额，精确到分，例如 0.40。",
     },
     "channels.no_cards": {
         "en": "No paid or shipped orders in that window need a card.",
@@ -670,6 +670,126 @@ MESSAGES: dict[str, dict[str, str]] = {
     "settings.production_secret": {
         "en": "Refusing to start with SIYU_ENVIRONMENT=production: {setting} {problem}.",
         "zh-CN": "SIYU_ENVIRONMENT=production 时拒绝启动：{setting} {problem_zh}。",
+    },
+    "input.fields": {
+        "en": "Some fields are not valid: {detail}",
+        "zh-CN": "部分字段无效：{detail}",
+    },
+    "input.date": {
+        "en": "Not a date (YYYY-MM-DD): '{text}'.",
+        "zh-CN": "不是日期（YYYY-MM-DD）：“{text}”。",
+    },
+    "input.moment": {
+        "en": "Not a date or time: '{text}' (e.g. 2026-06-20 or 2026-06-20 10:00; China time "
+        "unless it says otherwise).",
+        "zh-CN": "不是日期或时间：“{text}”（例如 2026-06-20 或 2026-06-20 10:00；"
+        "未注明时区即为北京时间）。",
+    },
+    "input.zone_required": {
+        "en": "Times must carry a time zone.",
+        "zh-CN": "时间必须带时区。",
+    },
+    "input.ends_first": {
+        "en": "It ends before it starts: the end must come after the start.",
+        "zh-CN": "结束时间早于开始时间：结束时间必须晚于开始时间。",
+    },
+    "input.choice": {
+        "en": "{option} '{value}' is not one of: {choices}.",
+        "zh-CN": "{option}“{value}”无效，可选：{choices}。",
+    },
+    "input.money": {
+        "en": "Not an amount in yuan: '{text}' (0 or more, to the fen, e.g. 12.50).",
+        "zh-CN": "不是有效的元金额：“{text}”（不小于 0，精确到分，例如 12.50）。",
+    },
+    "input.file": {
+        "en": "Cannot use {file}: {reason}",
+        "zh-CN": "无法使用 {file}：{reason}",
+    },
+    "input.image_suffix": {
+        "en": "--out must end in .png or .svg.",
+        "zh-CN": "--out 须以 .png 或 .svg 结尾。",
+    },
+    "workspace.slug_invalid": {
+        "en": "Workspace slug '{slug}': use a-z, 0-9, - and _ (1 to 64 characters).",
+        "zh-CN": "工作区标识“{slug}”无效：只能使用 a-z、0-9、- 和 _（1 至 64 个字符）。",
+    },
+    "channels.referral_prefix": {
+        "en": "Live codes cannot start with '{prefix}': that prefix belongs to referral codes.",
+        "zh-CN": "活码编码不能以“{prefix}”开头：该前缀留给裂变推荐码。",
+    },
+    "channels.no_active_staff": {
+        "en": "Live code '{code}' has no active staff account to take the customer.",
+        "zh-CN": "活码“{code}”没有在岗的员工账号可以承接客户。",
+    },
+    "staff.code_invalid": {
+        "en": "A staff code is 1 to 64 characters (the WeCom userid).",
+        "zh-CN": "员工编码为 1 至 64 个字符（企业微信 userid）。",
+    },
+    "staff.shifts_invalid": {
+        "en": "Working hours not understood: '{text}'. Write them like "
+        "'1-5 09:00-18:00; 6 10:00-16:00' (1 = Monday), or leave them empty for always.",
+        "zh-CN": "无法识别工作时间：“{text}”。格式如 “1-5 09:00-18:00; 6 10:00-16:00”"
+        "（1 = 周一），留空表示全天。",
+    },
+    "staff.limit_negative": {
+        "en": "The daily add limit cannot be negative.",
+        "zh-CN": "每日添加上限不能为负数。",
+    },
+    "loyalty.tier_rank_shared": {
+        "en": "Two tiers share a rank: give each tier its own rank.",
+        "zh-CN": "有两个等级的排位相同：请为每个等级设置不同的排位。",
+    },
+    "webhook.delivery_id": {
+        "en": "{header} must be 8 to 64 printable characters.",
+        "zh-CN": "{header} 须为 8 至 64 个可打印字符。",
+    },
+    "referral.no_staff": {
+        "en": "No active WeCom staff account takes referred customers: add or activate one.",
+        "zh-CN": "没有在岗的企业微信员工账号承接被推荐的客户：请添加或启用一个。",
+    },
+    "user.name_invalid": {
+        "en": "A user name is 1 to 64 characters.",
+        "zh-CN": "用户名为 1 至 64 个字符。",
+    },
+    "scope.none": {
+        "en": "An API key needs at least one scope.",
+        "zh-CN": "API 密钥至少需要一个权限范围。",
+    },
+    "console.plotly_missing": {
+        "en": "The charts cannot be served: the plotly package is not installed.",
+        "zh-CN": "无法提供图表：未安装 plotly 包。",
+    },
+    "staff.not_found": {
+        "en": "Staff account not found: {ident}. Add it with `siyu channel staff add`.",
+        "zh-CN": "未找到员工账号：{ident}。可用 `siyu channel staff add` 添加。",
+    },
+    "staff.not_in_code": {
+        "en": "Staff account {ident} is not in this live code's pool.",
+        "zh-CN": "员工账号 {ident} 不在该活码的接待池中。",
+    },
+    "channels.code_not_found": {
+        "en": "Live code not found: '{ident}'.",
+        "zh-CN": "未找到活码“{ident}”。",
+    },
+    "referral.campaign_not_found": {
+        "en": "Referral campaign not found: '{ident}'.",
+        "zh-CN": "未找到裂变活动“{ident}”。",
+    },
+    "referral.code_not_found": {
+        "en": "Referral code not found: '{ident}'.",
+        "zh-CN": "未找到推荐码“{ident}”。",
+    },
+    "referral.reward_not_found": {
+        "en": "Referral reward not found: #{ident}.",
+        "zh-CN": "未找到推荐奖励 #{ident}。",
+    },
+    "group.not_found": {
+        "en": "Group not found: {ident}.",
+        "zh-CN": "未找到群：{ident}。",
+    },
+    "wecom.callback_no_contact": {
+        "en": "A WeCom contact callback came without an external contact id.",
+        "zh-CN": "企业微信客户回调缺少外部联系人 ID。",
     },
 }
 

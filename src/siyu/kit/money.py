@@ -27,6 +27,15 @@ def yuan_to_fen(text: str) -> int:
     return int(fen)
 
 
+def typed_yuan(text: str) -> int | None:
+    """An amount a person typed in yuan, as fen from 0 to MAX_FEN; None when it is not one."""
+    try:
+        fen = yuan_to_fen(text.strip())
+    except ValueError:
+        return None
+    return fen if 0 <= fen <= MAX_FEN else None
+
+
 def format_yuan(fen: int) -> str:
     """Format integer fen as a yuan string with two decimals ('¥1,234.50')."""
     sign = "-" if fen < 0 else ""

@@ -115,14 +115,22 @@ def account_code(kind: AccountKind, customer_id: int | None) -> str:
 # --- amounts -------------------------------------------------------------------------------
 
 
+UNIT_NAMES_ZH = {"points": "积分", "fen": "分", "yuan": "元"}
+
+
+def amount_refused(key: str, unit: str, value: object) -> ValidationError:
+    """A refused amount, its unit named in both languages."""
+    return ValidationError(key, what=unit, unit_zh=UNIT_NAMES_ZH.get(unit, unit), value=value)
+
+
 def require_amount(value: object, what: str, *, allow_zero: bool = False) -> int:
     """Return `value` as a whole positive amount or raise a bilingual error (no fractions)."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError("loyalty.amount_whole", what=what, value=str(value)[:20])
+        raise amount_refused("loyalty.amount_whole", what, str(value)[:20])
     if value < 0 or (value == 0 and not allow_zero):
-        raise ValidationError("loyalty.amount_positive", what=what, value=value)
+        raise amount_refused("loyalty.amount_positive", what, value)
     if value > MAX_AMOUNT:
-        raise ValidationError("loyalty.amount_too_large", what=what, value=value)
+        raise amount_refused("loyalty.amount_too_large", what, value)
     return value
 
 
@@ -130,7 +138,7 @@ def parse_points(text: str) -> int:
     """Parse a points amount typed by an operator ('120'); refuse fractions and signs."""
     cleaned = text.strip().replace(",", "")
     if not cleaned.isdigit():
-        raise ValidationError("loyalty.amount_whole", what="points", value=text[:20])
+        raise amount_refused("loyalty.amount_whole", "points", text[:20])
     return require_amount(int(cleaned), "points")
 
 
@@ -140,10 +148,10 @@ def parse_yuan(text: str) -> int:
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise ValidationError("loyalty.amount_whole", what="yuan", value=text[:20]) from None
+        raise amount_refused("loyalty.amount_whole", "yuan", text[:20]) from None
     fen = value * 100
     if not fen.is_finite() or fen != fen.to_integral_value():
-        raise ValidationError("loyalty.amount_whole", what="fen", value=text[:20])
+        raise amount_refused("loyalty.amount_whole", "fen", text[:20])
     return require_amount(int(fen), "fen")
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
-from siyu.kit.errors import ValidationError
+from siyu.kit.errors import invalid_fields
 from siyu.kit.ids import MAX_ROW_ID
 from siyu.loyalty.rules import MAX_AMOUNT
 
@@ -34,10 +34,7 @@ def build(model: type[M], **values: Any) -> M:
     try:
         return model.model_validate(values)
     except PydanticValidationError as exc:
-        detail = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise ValidationError(detail=detail) from None
+        raise invalid_fields(exc) from None
 
 
 # --- programme configuration ---------------------------------------------------------------

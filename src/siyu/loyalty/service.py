@@ -116,7 +116,7 @@ def _at(at: datetime | None) -> datetime:
     if at is None:
         return utcnow()
     if at.tzinfo is None:
-        raise ValidationError(detail="times must carry a time zone")
+        raise ValidationError("input.zone_required")
     return at
 
 
@@ -147,7 +147,7 @@ def apply_program(session: Session, workspace_id: int, config: ProgramConfig) ->
     program.tier_retain_days = config.tier_retain_days
     tiers = _upsert(session, LoyaltyTier, workspace_id, [t.model_dump() for t in config.tiers])
     if len({t.rank for t in tiers.values()}) != len(tiers):
-        raise ValidationError(detail="two tiers share a rank")
+        raise ValidationError("loyalty.tier_rank_shared")
     _upsert(session, LoyaltyEarnRule, workspace_id, [r.model_dump() for r in config.earn_rules])
     _upsert(session, LoyaltyTopupRule, workspace_id, [r.model_dump() for r in config.topup_rules])
     plans = []

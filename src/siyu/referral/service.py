@@ -59,7 +59,7 @@ def require_campaign(session: Session, workspace_id: int, code: str) -> Referral
     """The campaign or a clear not-found error."""
     found = repository.get_campaign(session, workspace_id, code)
     if found is None:
-        raise NotFoundError(what="referral campaign", ident=code)
+        raise NotFoundError("referral.campaign_not_found", ident=code)
     return found
 
 
@@ -127,14 +127,14 @@ def referral_staff(session: Session, workspace_id: int, code: str) -> StaffAccou
     """Who a referred visitor should add: the referrer's own advisor, else the least busy."""
     found = repository.get_code(session, workspace_id, code)
     if found is None:
-        raise NotFoundError(what="referral code", ident=code)
+        raise NotFoundError("referral.code_not_found", ident=code)
     staff_id = repository.referrer_staff(session, workspace_id, found.customer_id)
     staff = session.get(StaffAccount, staff_id) if staff_id is not None else None
     if staff is None or not staff.active:
         staff_id = repository.least_loaded_staff(session, workspace_id)
         staff = session.get(StaffAccount, staff_id) if staff_id is not None else None
     if staff is None:
-        raise ValidationError(detail="no active WeCom staff account takes referred customers")
+        raise ValidationError("referral.no_staff")
     return staff
 
 
@@ -328,7 +328,7 @@ def decide(
     """Release a held reward (to pending, then granted) or reject it."""
     reward = repository.get_reward(session, workspace_id, reward_id)
     if reward is None:
-        raise NotFoundError(what="referral reward", ident=reward_id)
+        raise NotFoundError("referral.reward_not_found", ident=reward_id)
     if reward.status != "held":
         raise ConflictError("referral.not_held", ident=reward_id, status=reward.status)
     reward.status = "pending" if approve else "rejected"

@@ -22,7 +22,7 @@ def plotly_file() -> Path:
     """The plotly.min.js that ships inside the plotly Python package."""
     spec = importlib.util.find_spec("plotly")
     if spec is None or not spec.submodule_search_locations:
-        raise SiyuError(detail="the plotly package is not installed")
+        raise SiyuError("console.plotly_missing")
     return Path(next(iter(spec.submodule_search_locations))) / "package_data" / "plotly.min.js"
 
 

@@ -64,7 +64,7 @@ def verify(
     if not rules.is_fresh(timestamp, time.time()):
         raise AuthenticationError("webhook.stale", seconds=rules.TOLERANCE_S)
     if not rules.valid_delivery_id(delivery_id):
-        raise ValidationError(detail=f"{rules.DELIVERY_HEADER}: 8 to 64 printable characters")
+        raise ValidationError("webhook.delivery_id", header=rules.DELIVERY_HEADER)
     return SignedDelivery(key, delivery_id)
 
 

@@ -107,7 +107,7 @@ class EventContext:
                     keys.extend(identifier(IdentityKind.PHONE, m) for m in follow.remark_mobiles)
         found = tuple(k for k in keys if k is not None)
         if not found:
-            raise SiyuError("error.invalid", detail="callback without an external contact id")
+            raise SiyuError("wecom.callback_no_contact")
         resolver = IdentityResolver(self.session, self.workspace_id, self.cipher, source="wecom")
         request = ResolveRequest(
             found, event.created_at, f"wecom callback {self.callback_id}", name
@@ -500,7 +500,7 @@ def referral_contact_way(
     """
     found = referral_repository.get_code(session, workspace_id, code)
     if found is None:
-        raise SiyuError("error.not_found", what="referral code", ident=code)
+        raise SiyuError("referral.code_not_found", ident=code)
     if not found.wecom_qr_url:
         if client is None:
             raise SiyuError("wecom.not_configured", names="SIYU_WECOM_CORP_ID, SIYU_WECOM_SECRET")

@@ -24,7 +24,7 @@ def require(session: Session, slug: str) -> Workspace:
 def ensure(session: Session, slug: str, *, name: str | None = None) -> Workspace:
     """Return the workspace, creating it when absent."""
     if not _SLUG.fullmatch(slug):
-        raise ValidationError(detail=f"workspace slug {slug!r}: use a-z, 0-9, - and _")
+        raise ValidationError("workspace.slug_invalid", slug=slug[:64])
     return repository.get_by_slug(session, slug) or repository.create(
         session, slug=slug, name=name or slug
     )

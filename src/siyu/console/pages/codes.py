@@ -4,7 +4,6 @@ downloads and insert-card PDFs; creating and pausing codes for roles that may wr
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -18,7 +17,8 @@ from siyu.channels.endpoints import MAX_CARD_DAYS, Status, list_reads
 from siyu.channels.schemas import ChannelCodeCreate
 from siyu.console.render import render
 from siyu.kit.clock import CHINA_TZ, Day, utcnow
-from siyu.kit.errors import SiyuError, ValidationError
+from siyu.kit.errors import SiyuError, ValidationError, invalid_fields
+from siyu.kit.money import typed_yuan
 from siyu.web.deps import Db, Locale, require_page
 from siyu.web.locale import N_
 
@@ -58,13 +58,10 @@ def codes_page(
 
 
 def _fen(text: str) -> int:
-    try:
-        value = Decimal(text.strip() or "0")
-    except InvalidOperation:
-        value = Decimal(-1)
-    if not value.is_finite() or value < 0:
+    fen = typed_yuan(text or "0")
+    if fen is None:
         raise ValidationError("channels.bad_cost")
-    return int((value * 100).to_integral_value())
+    return fen
 
 
 def _names(text: str) -> list[str]:
@@ -106,8 +103,7 @@ def _spec(form: dict[str, str]) -> ChannelCodeCreate:
             welcome_text=form["welcome_text"].strip(), cost_per_join_fen=_fen(form["cost_yuan"]),
         )  # fmt: skip
     except PydanticError as exc:
-        fields = ", ".join(str(e["loc"][0]) for e in exc.errors() if e.get("loc"))
-        raise ValidationError(detail=fields) from None
+        raise invalid_fields(exc) from None
 
 
 @router.post("/codes/{code}/status", include_in_schema=False)
