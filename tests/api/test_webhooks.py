@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
 import time
 import uuid
 
 import pytest
 
+from siyu.accounts.service import signing_cache
 from tests.api.conftest import World, order_event, post_event, sign_headers
 from tests.fixtures.exports import sample_orders
 
@@ -123,3 +126,31 @@ def test_a_rotated_secret_may_be_sent_beside_the_old(world: World) -> None:
     headers["X-Siyu-Signature"] = f"v1={'0' * 64}, {headers['X-Siyu-Signature']}"
     response = world.client().post("/api/v1/webhooks/orders", content=body, headers=headers)
     assert response.status_code == 200
+
+
+def test_a_delivery_waiting_for_the_writer_holds_no_connection(world: World) -> None:
+    """A burst of deliveries must not drain the pool the writer needs (it once did: each
+    waiting request kept the connection its signature check had used)."""
+    signing_cache.clear()  # the check reads the key from the store
+    database = world.store.engine.url.database
+    assert database is not None
+    blocker = sqlite3.connect(database, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # the writer will wait for this write lock
+    replies: list[int] = []
+    sender = threading.Thread(
+        target=lambda: replies.append(post_event(world, world.client(), order_event(_new_id()))
+                                      .status_code)
+    )  # fmt: skip
+    try:
+        sender.start()
+        deadline = time.monotonic() + 20
+        while world.store.engine.pool.checkedout() == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.5)  # the writer is now waiting for the lock; the request for the writer
+        assert sender.is_alive() and not replies
+        assert world.store.engine.pool.checkedout() == 1  # the writer's, no one else's
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        sender.join(timeout=30)
+    assert replies == [200]

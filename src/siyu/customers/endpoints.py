@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,11 +14,12 @@ from sqlalchemy.orm import Session
 from siyu.accounts.rules import Permission, Principal
 from siyu.customers import repository, service
 from siyu.customers.schemas import CustomerPortrait, CustomerSummary, RevealRead, RevealRequest
+from siyu.kit.crypto import PiiCipher
 from siyu.kit.errors import NotFoundError
 from siyu.orders import repository as orders
 from siyu.orders.endpoints import order_reads
 from siyu.orders.schemas import OrderRead
-from siyu.web.deps import Db, Locale, RowId, require, store_of
+from siyu.web.deps import Db, Locale, RowId, point_read, require, store_of
 from siyu.web.export import EXPORT_RESPONSES, Cell, ExportFormat, export_response, yuan
 from siyu.web.pagination import Page, Paging
 
@@ -93,7 +95,7 @@ def summary(row: Any) -> CustomerSummary:
 
 
 @router.get("/customers", response_model=Page[CustomerSummary])
-def list_customers(
+async def list_customers(
     request: Request,
     db: Db,
     paging: Paging,
@@ -101,9 +103,8 @@ def list_customers(
     principal: Annotated[Principal, require(Permission.CUSTOMERS_READ)],
 ) -> Page[CustomerSummary]:
     """Search customers by id, phone, e-mail, buyer id or full name; filter by tier and stage."""
-    rows, total = find_customers(
-        request, db, principal, filters, offset=paging.offset, limit=paging.per_page
-    )
+    find = partial(find_customers, offset=paging.offset, limit=paging.per_page)
+    rows, total = await point_read(find, request, db, principal, filters)
     return paging.wrap([summary(r) for r in rows], total)
 
 
@@ -134,7 +135,7 @@ def check_access(db: Session, principal: Principal, customer_id: int) -> None:
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerPortrait)
-def get_customer(
+async def get_customer(
     customer_id: RowId,
     request: Request,
     db: Db,
@@ -142,8 +143,15 @@ def get_customer(
     principal: Annotated[Principal, require(Permission.CUSTOMERS_READ)],
 ) -> CustomerPortrait:
     """One customer's portrait: masked identities, profile, contacts, consent, merges."""
-    check_access(db, principal, customer_id)
     cipher = store_of(request).cipher
+    return await point_read(portrait, db, principal, cipher, customer_id, locale)
+
+
+def portrait(
+    db: Session, principal: Principal, cipher: PiiCipher, customer_id: int, locale: str
+) -> CustomerPortrait:
+    """The portrait the caller may see."""
+    check_access(db, principal, customer_id)
     return service.portrait(db, principal.workspace_id, cipher, customer_id, locale=locale)
 
 

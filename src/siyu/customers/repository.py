@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, case, delete, func, insert, select, union, update
+from sqlalchemy import (
+    BindParameter,
+    Integer,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from siyu.db import bulk
@@ -28,6 +40,11 @@ from siyu.models import (
     ReferralReward,
     StaffAccount,
 )
+
+# The statements a portrait or a look-up runs are built once, with named parameters: building
+# a select costs several times what SQLite takes to run it (bench/api_load.py).
+WORKSPACE: BindParameter[int] = bindparam("workspace_id", type_=Integer)
+CUSTOMER: BindParameter[int] = bindparam("customer_id", type_=Integer)
 
 # Records of the pool and referral packages that follow a customer through a merge (otherwise
 # deleting the loser would cascade them away); (model, column) pairs.
@@ -124,33 +141,36 @@ def lower_first_seen(session: Session, updates: Sequence[tuple[int, datetime]]) 
 
 def get_customer(session: Session, workspace_id: int, customer_id: int) -> Customer | None:
     """Return one customer of the workspace."""
-    return session.scalar(
-        select(Customer).where(Customer.workspace_id == workspace_id, Customer.id == customer_id)
-    )
+    return session.scalar(_CUSTOMER, {"workspace_id": workspace_id, "customer_id": customer_id})
+
+
+_CUSTOMER = select(Customer).where(Customer.workspace_id == WORKSPACE, Customer.id == CUSTOMER)
 
 
 def list_identities(session: Session, workspace_id: int, customer_id: int) -> list[Identity]:
     """Return a customer's identities."""
-    return list(
-        session.scalars(
-            select(Identity)
-            .where(Identity.workspace_id == workspace_id, Identity.customer_id == customer_id)
-            .order_by(Identity.id)
-        )
-    )
+    params = {"workspace_id": workspace_id, "customer_id": customer_id}
+    return list(session.scalars(_IDENTITIES, params))
+
+
+_IDENTITIES = (
+    select(Identity)
+    .where(Identity.workspace_id == WORKSPACE, Identity.customer_id == CUSTOMER)
+    .order_by(Identity.id)
+)
 
 
 def list_merges(session: Session, workspace_id: int, customer_id: int) -> list[CustomerMerge]:
     """Return the merges that produced a customer."""
-    return list(
-        session.scalars(
-            select(CustomerMerge)
-            .where(
-                CustomerMerge.workspace_id == workspace_id, CustomerMerge.winner_id == customer_id
-            )
-            .order_by(CustomerMerge.id)
-        )
-    )
+    params = {"workspace_id": workspace_id, "customer_id": customer_id}
+    return list(session.scalars(_MERGES, params))
+
+
+_MERGES = (
+    select(CustomerMerge)
+    .where(CustomerMerge.workspace_id == WORKSPACE, CustomerMerge.winner_id == CUSTOMER)
+    .order_by(CustomerMerge.id)
+)
 
 
 def merge_map(session: Session, workspace_id: int) -> dict[int, int]:
@@ -167,23 +187,26 @@ def find_customer_ids(
     session: Session, workspace_id: int, indexes: Sequence[str], name_indexes: Sequence[str]
 ) -> list[int]:
     """Ids of customers holding any of these identity blind indexes or name indexes."""
-    queries: list[Any] = []
-    if indexes:
-        queries.append(
-            select(Identity.customer_id).where(
-                Identity.workspace_id == workspace_id, Identity.blind_index.in_(list(indexes))
-            )
-        )
-    if name_indexes:
-        queries.append(
-            select(Customer.id).where(
-                Customer.workspace_id == workspace_id, Customer.name_index.in_(list(name_indexes))
-            )
-        )
-    if not queries:
+    if not indexes and not name_indexes:
         return []
-    statement: Any = queries[0] if len(queries) == 1 else union(*queries)
-    return sorted(set(session.scalars(statement)))
+    statement = _ids_by_index(bool(indexes), bool(name_indexes))
+    params = {"workspace_id": workspace_id, "indexes": list(indexes), "names": list(name_indexes)}
+    return sorted(set(session.connection().scalars(statement, params)))
+
+
+@cache
+def _ids_by_index(identities: bool, names: bool) -> Any:
+    by_identity = select(Identity.customer_id).where(
+        Identity.workspace_id == WORKSPACE,
+        Identity.blind_index.in_(bindparam("indexes", expanding=True)),
+    )
+    by_name = select(Customer.id).where(
+        Customer.workspace_id == WORKSPACE,
+        Customer.name_index.in_(bindparam("names", expanding=True)),
+    )
+    if identities and names:
+        return union(by_identity, by_name)
+    return by_identity if identities else by_name
 
 
 def customers_without_name_index(
@@ -212,7 +235,7 @@ def set_name_indexes(session: Session, rows: Sequence[tuple[int, str]]) -> None:
     session.connection().execute(statement, [{"cid": c, "ni": n} for c, n in rows])
 
 
-def served_by_staff(staff_account_id: int) -> Any:
+def served_by_staff(staff_account_id: int | BindParameter[int]) -> Any:
     """Condition: the customer is a current contact of this staff account."""
     return (
         select(Contact.id)
@@ -258,6 +281,18 @@ CUSTOMER_SORTS: dict[str, Any] = {
 }
 
 
+class CustomerQuery(NamedTuple):
+    """Which filters a customer list applies (their values travel as parameters)."""
+
+    ids: bool
+    tier: bool
+    stage: bool
+    in_pool: bool
+    staff: bool
+    sort: str
+    limited: bool
+
+
 def list_customers(
     session: Session,
     workspace_id: int,
@@ -272,27 +307,48 @@ def list_customers(
     limit: int | None = 50,
 ) -> tuple[list[Any], int]:
     """Customers with their profile figures, filtered and paged; and the count of all matches."""
-    conditions: list[Any] = [Customer.workspace_id == workspace_id]
-    if ids is not None:
-        conditions.append(Customer.id.in_(list(ids)))
-    if tier is not None:
-        conditions.append(CustomerProfile.tier == tier)
-    if stage is not None:
-        conditions.append(CustomerProfile.stage == stage)
-    if in_pool is not None:
-        conditions.append(CustomerProfile.in_pool.is_(in_pool))
-    if staff_account_id is not None:
-        conditions.append(served_by_staff(staff_account_id))
-    joined = tier is not None or stage is not None or in_pool is not None
+    shape = CustomerQuery(
+        ids is not None, tier is not None, stage is not None, in_pool is not None,
+        staff_account_id is not None, sort if sort in CUSTOMER_SORTS else "id", limit is not None,
+    )  # fmt: skip
+    params = {
+        "workspace_id": workspace_id, "ids": list(ids or ()), "tier": tier, "stage": stage,
+        "in_pool": in_pool, "staff_account_id": staff_account_id, "offset": offset, "limit": limit,
+    }  # fmt: skip
+    connection = session.connection()
     if ids is not None and len(ids) <= (limit or 0) and offset == 0:
         total = None  # a search: the rows are all there is, no count needed
     else:
-        count_query = select(func.count()).select_from(Customer)
-        if joined:
-            count_query = count_query.join(
-                CustomerProfile, CustomerProfile.customer_id == Customer.id
-            )
-        total = session.scalar(count_query.where(*conditions)) or 0
+        total = connection.scalar(_customer_count(shape), params) or 0
+    rows = list(connection.execute(_customer_rows(shape), params))
+    return rows, len(rows) if total is None else total
+
+
+def _customer_conditions(shape: CustomerQuery) -> list[Any]:
+    conditions: list[Any] = [Customer.workspace_id == WORKSPACE]
+    if shape.ids:
+        conditions.append(Customer.id.in_(bindparam("ids", expanding=True)))
+    if shape.tier:
+        conditions.append(CustomerProfile.tier == bindparam("tier"))
+    if shape.stage:
+        conditions.append(CustomerProfile.stage == bindparam("stage"))
+    if shape.in_pool:
+        conditions.append(CustomerProfile.in_pool == bindparam("in_pool"))
+    if shape.staff:
+        conditions.append(served_by_staff(bindparam("staff_account_id", type_=Integer)))
+    return conditions
+
+
+@cache
+def _customer_count(shape: CustomerQuery) -> Any:
+    query = select(func.count()).select_from(Customer)
+    if shape.tier or shape.stage or shape.in_pool:
+        query = query.join(CustomerProfile, CustomerProfile.customer_id == Customer.id)
+    return query.where(*_customer_conditions(shape))
+
+
+@cache
+def _customer_rows(shape: CustomerQuery) -> Any:
     query = (
         select(
             Customer.id,
@@ -308,61 +364,59 @@ def list_customers(
             CustomerProfile.in_pool,
         )
         .outerjoin(CustomerProfile, CustomerProfile.customer_id == Customer.id)
-        .where(*conditions)
-        .order_by(CUSTOMER_SORTS.get(sort, Customer.id.desc()), Customer.id.desc())
-        .offset(offset)
+        .where(*_customer_conditions(shape))
+        .order_by(CUSTOMER_SORTS[shape.sort], Customer.id.desc())
+        .offset(bindparam("offset"))
     )
-    if limit is not None:
-        query = query.limit(limit)
-    rows = list(session.execute(query))
-    return rows, len(rows) if total is None else total
+    return query.limit(bindparam("limit")) if shape.limited else query
 
 
 def get_profile(session: Session, workspace_id: int, customer_id: int) -> CustomerProfile | None:
     """Return a customer's published profile."""
-    return session.scalar(
-        select(CustomerProfile).where(
-            CustomerProfile.workspace_id == workspace_id,
-            CustomerProfile.customer_id == customer_id,
-        )
-    )
+    return session.scalar(_PROFILE, {"workspace_id": workspace_id, "customer_id": customer_id})
+
+
+_PROFILE = select(CustomerProfile).where(
+    CustomerProfile.workspace_id == WORKSPACE, CustomerProfile.customer_id == CUSTOMER
+)
 
 
 def list_contacts(session: Session, workspace_id: int, customer_id: int) -> list[Any]:
     """A customer's contacts with the staff account and channel names, newest first."""
-    return list(
-        session.execute(
-            select(
-                Contact.carrier,
-                Contact.carrier_ref,
-                StaffAccount.code,
-                StaffAccount.name,
-                Channel.code,
-                Channel.name,
-                Contact.joined_at,
-                Contact.left_at,
-                Contact.left_reason,
-            )
-            .outerjoin(StaffAccount, StaffAccount.id == Contact.staff_account_id)
-            .outerjoin(Channel, Channel.id == Contact.channel_id)
-            .where(Contact.workspace_id == workspace_id, Contact.customer_id == customer_id)
-            .order_by(Contact.joined_at.desc())
-        )
+    params = {"workspace_id": workspace_id, "customer_id": customer_id}
+    return list(session.connection().execute(_CONTACTS, params))
+
+
+_CONTACTS = (
+    select(
+        Contact.carrier,
+        Contact.carrier_ref,
+        StaffAccount.code,
+        StaffAccount.name,
+        Channel.code,
+        Channel.name,
+        Contact.joined_at,
+        Contact.left_at,
+        Contact.left_reason,
     )
+    .outerjoin(StaffAccount, StaffAccount.id == Contact.staff_account_id)
+    .outerjoin(Channel, Channel.id == Contact.channel_id)
+    .where(Contact.workspace_id == WORKSPACE, Contact.customer_id == CUSTOMER)
+    .order_by(Contact.joined_at.desc())
+)
 
 
 def list_consents(session: Session, workspace_id: int, customer_id: int) -> list[ConsentRecord]:
     """A customer's consent records, newest first."""
-    return list(
-        session.scalars(
-            select(ConsentRecord)
-            .where(
-                ConsentRecord.workspace_id == workspace_id,
-                ConsentRecord.customer_id == customer_id,
-            )
-            .order_by(ConsentRecord.recorded_at.desc(), ConsentRecord.id.desc())
-        )
-    )
+    params = {"workspace_id": workspace_id, "customer_id": customer_id}
+    return list(session.scalars(_CONSENTS, params))
+
+
+_CONSENTS = (
+    select(ConsentRecord)
+    .where(ConsentRecord.workspace_id == WORKSPACE, ConsentRecord.customer_id == CUSTOMER)
+    .order_by(ConsentRecord.recorded_at.desc(), ConsentRecord.id.desc())
+)
 
 
 def channel_code(session: Session, workspace_id: int, channel_id: int) -> str | None:
@@ -387,13 +441,17 @@ def get_identity(
 
 def latest_receiver(session: Session, workspace_id: int, customer_id: int) -> bytes | None:
     """The encrypted receiver (name, phone, address) of the customer's latest order."""
-    return session.scalar(
-        select(Order.receiver_enc)
-        .where(
-            Order.workspace_id == workspace_id,
-            Order.customer_id == customer_id,
-            Order.receiver_enc.is_not(None),
-        )
-        .order_by(Order.ordered_at.desc(), Order.id.desc())
-        .limit(1)
+    params = {"workspace_id": workspace_id, "customer_id": customer_id}
+    return session.connection().scalar(_LATEST_RECEIVER, params)
+
+
+_LATEST_RECEIVER = (
+    select(Order.receiver_enc)
+    .where(
+        Order.workspace_id == WORKSPACE,
+        Order.customer_id == CUSTOMER,
+        Order.receiver_enc.is_not(None),
     )
+    .order_by(Order.ordered_at.desc(), Order.id.desc())
+    .limit(1)
+)

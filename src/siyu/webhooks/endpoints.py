@@ -6,8 +6,10 @@ import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
+from starlette.concurrency import run_in_threadpool
 
-from siyu.web.deps import Db, store_of
+from siyu.accounts.service import signing_cache
+from siyu.web.deps import store_of
 from siyu.web.errors import CONFLICT_RESPONSE
 from siyu.webhooks import rules, service
 from siyu.webhooks.schemas import OrderEvent, WebhookAccepted
@@ -21,9 +23,8 @@ async def raw_body(request: Request) -> bytes:
     return await request.body()
 
 
-def signed_delivery(
+async def signed_delivery(
     request: Request,
-    db: Db,
     body: Annotated[bytes, Depends(raw_body)],
     key: Annotated[
         str | None, Header(alias=rules.KEY_HEADER, description="Public prefix of the API key.")
@@ -43,11 +44,25 @@ def signed_delivery(
         ),
     ] = None,
 ) -> service.SignedDelivery:
-    """Verify the delivery before its body is even parsed."""
-    return service.verify(
-        db, store_of(request).cipher, key_prefix=key, timestamp=timestamp,
-        delivery_id=delivery, signature=signature, body=body,
-    )  # fmt: skip
+    """Verify the delivery before its body is even parsed.
+
+    A recently used key is cached, so the check needs no thread hop; otherwise the key is read
+    in a session of its own, closed before the write is awaited: a request's session would
+    hold a pooled connection while it waits for the writer, which needs one too (under a
+    burst of deliveries with the key not yet cached, the pool ran dry and every writer waited).
+    """
+    store = store_of(request)
+
+    def check() -> service.SignedDelivery:
+        with store.sessions() as session:
+            return service.verify(
+                session, store.cipher, key_prefix=key, timestamp=timestamp,
+                delivery_id=delivery, signature=signature, body=body,
+            )  # fmt: skip
+
+    if key is not None and signing_cache.get(key) is not None:
+        return check()
+    return await run_in_threadpool(check)
 
 
 def batcher(request: Request) -> OrderBatcher:
