@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from siyu.kit.crypto import PiiCipher
@@ -283,3 +283,16 @@ def test_workspaces_are_isolated(session: Session, cipher: PiiCipher, tmp_path: 
     ids = [o.order_id for o in sample_orders("taobao")]
     assert len(repository.existing_orders(session, brand_a, shop_a.id, ids)) == 5
     assert repository.existing_orders(session, brand_b, shop_a.id, ids) == {}
+
+
+def test_an_import_gives_sqlite_the_tables_statistics(
+    session: Session, cipher: PiiCipher, workspace_id: int, tmp_path: Path
+) -> None:
+    """A new brand browses its customers before its first daily run: without statistics
+    SQLite read a customer's latest order through the workspace's index (every order)."""
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's autovacuum keeps its own statistics")
+    _import(session, workspace_id, cipher, WRITERS["taobao"](tmp_path), "taobao", tmp_path)
+    session.commit()
+    analysed = session.execute(text("SELECT DISTINCT tbl FROM sqlite_stat1")).scalars().all()
+    assert {"orders", "customer", "identity"} <= set(analysed)

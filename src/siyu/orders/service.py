@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from siyu.customers.service import IdentityResolver, ResolveRequest
 from siyu.db import bulk
+from siyu.db.engine import refresh_planner_statistics
 from siyu.imports.readers import read_table
 from siyu.imports.rejects import write_rejects
 from siyu.imports.results import TableImportResult
@@ -354,6 +355,8 @@ def import_orders(
         session, workspace_id, shop, cipher, batch_id=batch.id, source=f"{preset.name} import"
     )
     counts = writer.write(drafts, progress)
+    if counts.created:  # a new brand browses its customers before its first daily run
+        refresh_planner_statistics(session)
     result = ImportResult(
         path.name,
         rows=rows,
