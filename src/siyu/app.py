@@ -38,7 +38,7 @@ def create_app(store: Store | None = None, *, settings: Settings | None = None) 
         ).start()
         # What start-up built (modules, schemas, routes) lives as long as the process: moved
         # out of the collector's sight, a full collection no longer walks it, and requests no
-        # longer stall behind one (bench/api_load.py: webhook p99 190 -> 79 ms at 500/s).
+        # longer stall ~200 ms behind one every few seconds (bench/api_load.py, webhooks).
         gc.collect()
         gc.freeze()
         try:

@@ -79,8 +79,8 @@ Db = Annotated[Session, Depends(get_db, scope="function")]
 
 # Threads for the reads behind a look-up or a portrait: a few, because they are CPU work under
 # one GIL; with the default 40, a burst of requests ran 32 threads that took turns holding it
-# (bench/api_load.py, 2 cores: portraits 375 served per second and p99 3.3 s; with 4: 500/s,
-# p99 21 ms). A server database's network waits release the GIL, so they overlap anyway.
+# (bench/api_load.py, 2 cores: portraits 375 served per second and p99 3.3 s; with 4: 370 to
+# 500/s, run to run). A server database's network waits release the GIL: they overlap anyway.
 POINT_READ_THREADS = max(4, 2 * (os.cpu_count() or 1))
 _point_reads: RunVar[CapacityLimiter] = RunVar("siyu_point_reads")
 
