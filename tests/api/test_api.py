@@ -61,6 +61,12 @@ def test_validation_errors_say_where_but_never_echo_the_value(world: World) -> N
     assert error["code"] == "request.invalid"
     assert {tuple(d["loc"]) for d in error["details"]} == {("query", "per_page"), ("query", "page")}
     assert "13800138000" not in response.text
+    zh = client.get(
+        "/api/v1/customers?per_page=13800138000&page=0", headers={"Accept-Language": "zh-CN"}
+    )
+    chinese = zh.json()["error"]["message"]
+    assert "query.per_page: 须不大于 500" in chinese and "query.page: 须不小于 1" in chinese
+    assert "13800138000" not in chinese
 
 
 def test_pagination(world: World) -> None:

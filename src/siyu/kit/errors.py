@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import ValidationError as PydanticError
 
+from siyu.kit.field_errors import listing
 from siyu.kit.i18n import translate
 
 
@@ -80,8 +81,7 @@ class ConflictError(SiyuError):
 
 def invalid_fields(exc: PydanticError) -> ValidationError:
     """A Pydantic refusal as one bilingual error naming each field and its reason."""
-    detail = "; ".join(
-        f"{'.'.join(str(part) for part in error['loc']) or 'input'}: {error['msg']}"
-        for error in exc.errors()
+    errors = exc.errors()
+    return ValidationError(
+        "input.fields", detail=listing(errors, "en"), detail_zh=listing(errors, "zh-CN")
     )
-    return ValidationError("input.fields", detail=detail)

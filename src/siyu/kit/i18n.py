@@ -673,7 +673,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "input.fields": {
         "en": "Some fields are not valid: {detail}",
-        "zh-CN": "部分字段无效：{detail}",
+        "zh-CN": "部分字段无效：{detail_zh}",
     },
     "input.date": {
         "en": "Not a date (YYYY-MM-DD): '{text}'.",

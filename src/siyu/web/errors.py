@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from siyu.kit.errors import SiyuError
+from siyu.kit.field_errors import listing
 from siyu.kit.i18n import translate
 from siyu.web.deps import LoginRequiredError, request_locale
 
@@ -118,9 +119,7 @@ def install_error_handlers(app: FastAPI) -> None:
             {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type", "")}
             for e in exc.errors()
         ]
-        summary = "; ".join(
-            f"{'.'.join(str(p) for p in d['loc'])}: {d['msg']}" for d in details[:5]
-        )
+        summary = listing(exc.errors(), request_locale(request))
         if not _is_api(request):
             return _page(request, 422, "request.invalid", {"detail": summary})
         return error_json(request, 422, "request.invalid", {"detail": summary}, details)
