@@ -50,6 +50,8 @@ def test_policy_and_consent(demo_home: Path) -> None:
     bad.write_text("overall:\n  day: -1\nquiet_hours:\n  start: '25:00'\n", encoding="utf-8")
     refused = siyu(demo_home, "policy", "set", str(bad))
     assert refused.returncode == 2 and "overall.day" in refused.stderr
+    chinese = siyu(demo_home, "policy", "set", str(bad), locale="zh-CN")
+    assert chinese.returncode == 2 and "触达策略无效：overall.day: 须不小于 0" in chinese.stderr
     good = demo_home / "policy.yaml"
     good.write_text("overall:\n  day: 2\n  week: 4\ndefault_time_zone: Asia/Shanghai\n",
                     encoding="utf-8")  # fmt: skip

@@ -221,6 +221,7 @@ def test_user_yaml_mapping(
     with pytest.raises(SiyuError) as err:
         _import(session, workspace_id, cipher, path, str(bad_mapping), tmp_path)
     assert "platform" in err.value.message("en")
+    assert "platform: 须为以下之一" in err.value.message("zh-CN")
 
 
 def test_receiver_data_is_encrypted(

@@ -16,6 +16,7 @@ from siyu.engage.policy import repository, service
 from siyu.engage.policy.schemas import ContactPolicy
 from siyu.kit.clock import utcnow
 from siyu.kit.errors import SiyuError
+from siyu.kit.field_errors import listing
 
 app = typer.Typer(help="The contact policy every message passes.", no_args_is_help=True)
 consent_app = typer.Typer(help="Marketing consent and opt-outs.", no_args_is_help=True)
@@ -38,10 +39,10 @@ def set_(path: Path) -> None:
     try:
         policy = ContactPolicy.model_validate(raw)
     except pydantic.ValidationError as exc:
-        detail = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        raise SiyuError("policy.invalid", detail=detail) from None
+        errors = exc.errors()
+        raise SiyuError(
+            "policy.invalid", detail=listing(errors, "en"), detail_zh=listing(errors, "zh-CN")
+        ) from None
     with store() as opened, workspace_session(opened) as (session, workspace_id):
         service.set_policy(session, workspace_id, policy, actor=cli_actor())
     console.print(f"[green]✓[/] {t('contact policy saved', '触达策略已保存')}")

@@ -60,6 +60,6 @@ def describe(error: Mapping[str, Any], locale: str) -> str:
     return f"{where}: {what}"
 
 
-def listing(errors: Sequence[Mapping[str, Any]], locale: str, *, limit: int = 5) -> str:
-    """The first `limit` errors, described and joined."""
+def listing(errors: Sequence[Mapping[str, Any]], locale: str, *, limit: int | None = None) -> str:
+    """The errors (the first `limit` of them), described and joined."""
     return "; ".join(describe(error, locale) for error in errors[:limit])

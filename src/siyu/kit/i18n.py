@@ -55,7 +55,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "import.mapping_invalid": {
         "en": "Mapping file {file} is invalid: {reason}",
-        "zh-CN": "映射文件 {file} 无效：{reason}",
+        "zh-CN": "映射文件 {file} 无效：{reason_zh}",
     },
     "import.missing_columns": {
         "en": "{file} lacks columns that '{preset}' needs: {columns}. Nothing was imported.",
@@ -596,7 +596,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "policy.invalid": {
         "en": "The contact policy is invalid: {detail}",
-        "zh-CN": "触达策略无效：{detail}",
+        "zh-CN": "触达策略无效：{detail_zh}",
     },
     "segment.not_found": {
         "en": "No segment '{code}'. `siyu segment list` shows them.",

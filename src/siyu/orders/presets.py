@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from siyu.imports.cells import clean_header
 from siyu.kit.errors import SiyuError
+from siyu.kit.field_errors import listing
 from siyu.models.enums import OrderStatus, Platform
 
 PRESET_DIR = Path(__file__).parent / "presets"
@@ -126,16 +127,14 @@ def _parse_yaml(path: Path) -> Preset:
         data.setdefault("name", path.stem)
         return Preset.model_validate(data)
     except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, ValidationError) as exc:
-        raise SiyuError("import.mapping_invalid", file=str(path), reason=_short(exc)) from exc
+        raise SiyuError(
+            "import.mapping_invalid", file=str(path), reason=_reason(exc, "en"),
+            reason_zh=_reason(exc, "zh-CN"),
+        ) from exc  # fmt: skip
 
 
-def _short(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'file'}: {err['msg']}"
-            for err in exc.errors()
-        )
-    return str(exc)
+def _reason(exc: Exception, locale: str) -> str:
+    return listing(exc.errors(), locale) if isinstance(exc, ValidationError) else str(exc)
 
 
 @cache

@@ -119,7 +119,7 @@ def install_error_handlers(app: FastAPI) -> None:
             {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type", "")}
             for e in exc.errors()
         ]
-        summary = listing(exc.errors(), request_locale(request))
+        summary = listing(exc.errors(), request_locale(request), limit=5)
         if not _is_api(request):
             return _page(request, 422, "request.invalid", {"detail": summary})
         return error_json(request, 422, "request.invalid", {"detail": summary}, details)

@@ -58,7 +58,7 @@ def codes_page(
 
 
 def _fen(text: str) -> int:
-    fen = typed_yuan(text or "0")
+    fen = typed_yuan(text.strip() or "0")
     if fen is None:
         raise ValidationError("channels.bad_cost")
     return fen
